@@ -1,0 +1,139 @@
+"""What the grader knows about an assignment, read from its source notebook.
+
+The source notebook is the one source of truth: its answer cells (nbgrader solution cells whose
+grade_id names the function they define) give the graded functions and their reference
+solutions; its test cells (grade_id ``test_<function>...``) give the tests, hidden parts
+included; cells tagged ``illustration`` only draw figures and are not run at grading.
+"""
+from __future__ import annotations
+
+import ast
+import contextlib
+import io
+import os
+import sys
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import nbformat
+
+ILLUSTRATION_TAG = "illustration"
+
+
+def nbgrader_meta(cell: Any) -> dict:
+    meta = cell.get("metadata", {}).get("nbgrader", {})
+    return meta if isinstance(meta, dict) else {}
+
+
+def is_test_cell(cell: Any) -> bool:
+    meta = nbgrader_meta(cell)
+    return cell.get("cell_type") == "code" and bool(meta.get("grade")) and not meta.get("solution")
+
+
+def is_answer_cell(cell: Any) -> bool:
+    meta = nbgrader_meta(cell)
+    return (cell.get("cell_type") == "code" and bool(meta.get("solution"))
+            and f"def {meta.get('grade_id')}(" in cell.get("source", ""))
+
+
+@dataclass
+class TestCell:
+    grade_id: str
+    function: str
+    source: str
+    points: float
+    hidden: bool                     # has a hidden part: nothing of the student's is echoed
+
+    @cached_property
+    def code(self) -> Any:
+        return compile(self.source, f"<test {self.grade_id}>", "exec")
+
+
+@dataclass
+class Assignment:
+    name: str
+    notebook: str
+    directory: Path                  # source/<assignment>
+    functions: list[str]
+    answers: dict[str, str]          # function -> source of its answer cell (with solution)
+    tests: list[TestCell]
+    illustrations: set[str]          # grade_ids of cells not run at grading
+    grader_cells: list[str]          # sources run to build the reference namespace
+    dependencies: dict[str, list[str]] = field(default_factory=dict)
+
+    @classmethod
+    def from_source(cls, path: str | os.PathLike) -> "Assignment":
+        path = Path(path).resolve()
+        nb = nbformat.read(path, as_version=4)
+        functions, answers, tests, illustrations, grader_cells = [], {}, [], set(), []
+        for cell in nb.cells:
+            meta = nbgrader_meta(cell)
+            if cell.cell_type != "code":
+                continue
+            if ILLUSTRATION_TAG in cell.metadata.get("tags", []):
+                illustrations.add(meta.get("grade_id", ""))
+                continue
+            if is_answer_cell(cell):
+                functions.append(meta["grade_id"])
+                answers[meta["grade_id"]] = cell.source
+            if is_test_cell(cell):
+                tests.append(cell)
+            else:
+                grader_cells.append(cell.source)
+        test_cells = [TestCell(c.metadata.nbgrader["grade_id"], _function_of(c.metadata.nbgrader["grade_id"], functions),
+                               c.source, float(c.metadata.nbgrader.get("points", 0)), "BEGIN HIDDEN TESTS" in c.source)
+                      for c in tests]
+        illustrations.discard("")
+        return cls(name=path.parent.name, notebook=path.stem, directory=path.parent, functions=functions,
+                   answers=answers, tests=test_cells, illustrations=illustrations, grader_cells=grader_cells,
+                   dependencies={f: _helpers_called(answers[f], f, functions) for f in functions})
+
+    @property
+    def support_files(self) -> list[tuple[str, str]]:
+        """The assignment's other files (modules, data), as nbgrader copies them next to submissions."""
+        files = []
+        for root, dirs, names in os.walk(self.directory):
+            dirs[:] = [d for d in dirs if not d.startswith(".") and d != "__pycache__"]
+            for name in names:
+                if not name.endswith(".ipynb") and not name.startswith("."):
+                    full = Path(root, name)
+                    files.append((str(full.relative_to(self.directory)), str(full)))
+        return sorted(files)
+
+    @cached_property
+    def reference(self) -> dict[str, Any]:
+        """The namespace of the source notebook as the grader runs it: imports and solutions."""
+        ns: dict[str, Any] = {"__name__": "__reference__"}
+        with _importable(self.directory), contextlib.redirect_stdout(io.StringIO()):
+            for source in self.grader_cells:
+                exec(compile(source, f"<reference {self.name}>", "exec"), ns)
+        return ns
+
+
+def _function_of(grade_id: str, functions: list[str]) -> str:
+    """The function a test cell grades: the longest ``test_<function>`` prefix of its id."""
+    matches = [f for f in functions if grade_id == f"test_{f}" or grade_id.startswith(f"test_{f}_")]
+    if not matches:
+        raise ValueError(f"test cell {grade_id!r} does not name a graded function (test_<function>...)")
+    return max(matches, key=len)
+
+
+def _helpers_called(source: str, function: str, functions: list[str]) -> list[str]:
+    """Other graded functions that the reference solution of ``function`` calls."""
+    names = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.FunctionDef) and node.name == function:
+            names |= {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    return [f for f in functions if f in names and f != function]
+
+
+@contextlib.contextmanager
+def _importable(directory: Path):
+    """Let the reference cells import the assignment's own modules (trusted copies)."""
+    sys.path.insert(0, str(directory))
+    try:
+        yield
+    finally:
+        sys.path.remove(str(directory))

@@ -1,0 +1,65 @@
+"""Where things are in the course repository."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Paths:
+    """The files of one assignment, by role."""
+    assignment: str
+    root: Path = ROOT
+
+    @property
+    def text(self) -> Path:
+        """The plain-text twin of the source notebook (jupytext percent format)."""
+        return self.root / "notebooks" / self.assignment / f"{self.assignment}.py"
+
+    @property
+    def source_dir(self) -> Path:
+        return self.root / "source" / self.assignment
+
+    @property
+    def source(self) -> Path:
+        return self.source_dir / f"{self.assignment}.ipynb"
+
+    @property
+    def release_dir(self) -> Path:
+        return self.root / "release" / self.assignment
+
+    @property
+    def release(self) -> Path:
+        return self.release_dir / f"{self.assignment}.ipynb"
+
+    @property
+    def solutions_dir(self) -> Path:
+        return self.root / "solutions" / self.assignment
+
+    @property
+    def samples(self) -> Path:
+        """The sample students' answers, as edits of the reference answers."""
+        return self.root / "samples" / f"{self.assignment}.py"
+
+    def submitted(self, student: str) -> Path:
+        return self.root / "submitted" / student / self.assignment / f"{self.assignment}.ipynb"
+
+    def autograded(self, student: str) -> Path:
+        return self.root / "autograded" / student / self.assignment / f"{self.assignment}.ipynb"
+
+
+def assignments(root: Path = ROOT) -> list[str]:
+    """Assignments that have a plain-text source notebook."""
+    folder = root / "notebooks"
+    return sorted(p.name for p in folder.iterdir() if (p / f"{p.name}.py").exists()) if folder.exists() else []
+
+
+def students(assignment: str, root: Path = ROOT) -> list[str]:
+    """Students with a submission of ``assignment`` under submitted/."""
+    folder = root / "submitted"
+    if not folder.exists():
+        return []
+    return sorted(s for s in os.listdir(folder) if (folder / s / assignment).is_dir())

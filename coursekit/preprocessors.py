@@ -1,0 +1,187 @@
+"""nbgrader plugins of the kit, one per concern, configured in ``nbgrader_config.py``.
+
+- ``SandboxedExecute`` replaces nbgrader's ``Execute`` in ``Autograde.autograde_preprocessors``:
+  student code runs in the sandbox, tests run in the grading process.
+- ``DetectTampering`` (sanitize step, before ``OverwriteCells``) notes edited or deleted locked
+  cells and a changed kernel in the notebook's metadata.
+- ``RecordFlags`` (last) marks flagged submissions in the gradebook, where the formgrader shows them.
+- ``TolerantNotebookExporter`` reads a submission that is not a valid notebook as the untouched
+  release, flagged ``unreadable``, so it is graded (zero) instead of aborting the batch.
+"""
+from __future__ import annotations
+
+import atexit
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import nbformat
+from nbconvert.exporters import NotebookExporter
+from nbgrader.api import Gradebook, MissingEntry
+from nbgrader.coursedir import CourseDirectory
+from nbgrader.preprocessors import ClearHiddenTests, NbGraderPreprocessor
+from traitlets import Dict, Enum, Float, Integer, List, Unicode
+
+from coursekit.assignment import Assignment
+from coursekit.runner import GradingConfig, NotebookGrader
+from coursekit.sandbox import DEFAULT_PRELOAD, Limits, Zygote
+
+_zygotes: dict[tuple, Zygote] = {}
+_assignments: dict[tuple, Assignment] = {}
+
+
+def shared_zygote(preload: tuple[str, ...]) -> Zygote:
+    """One zygote per grading process and preload list, started on first use."""
+    if preload not in _zygotes:
+        zygote = Zygote(preload)
+        zygote.start()
+        atexit.register(zygote.stop)
+        _zygotes[preload] = zygote
+    return _zygotes[preload]
+
+
+def load_assignment(path: Path) -> Assignment:
+    """The assignment read from its source notebook, cached until the file changes."""
+    key = (str(path), path.stat().st_mtime_ns)
+    if key not in _assignments:
+        _assignments[key] = Assignment.from_source(path)
+    return _assignments[key]
+
+
+def add_flags(nb: Any, *flags: str, **details: Any) -> None:
+    """Record flags (and details) in the notebook's ``coursekit`` metadata."""
+    meta = nb.metadata.setdefault("coursekit", {})
+    meta["flags"] = sorted(set(meta.get("flags", [])) | set(flags))
+    meta.update(details)
+
+
+def source_notebook(config: Any, assignment_id: str, notebook_id: str) -> Path:
+    coursedir = CourseDirectory(config=config)
+    folder = coursedir.format_path(coursedir.source_directory, ".", assignment_id)
+    return Path(folder, f"{notebook_id}.ipynb").resolve()
+
+
+class SandboxedExecute(NbGraderPreprocessor):
+    """Execute a submission safely: student code sandboxed, scoring in this process."""
+
+    cell_timeout = Float(30.0, help="Seconds each cell (and each statement) may run.").tag(config=True)
+    test_timeout = Float(60.0, help="Seconds each test cell may spend in student code.").tag(config=True)
+    submission_timeout = Float(600.0, help="Seconds for a whole notebook.").tag(config=True)
+    max_restarts = Integer(20, help="Sandbox restarts allowed per notebook.").tag(config=True)
+    isolation = Enum(["auto", "namespaces", "none"], "auto",
+                     help="'namespaces' needs root; 'none' only limits resources.").tag(config=True)
+    memory_mb = Integer(2048, help="Address space of each sandboxed process, in MiB.").tag(config=True)
+    cpu_seconds = Integer(300, help="CPU seconds of each sandboxed process.").tag(config=True)
+    max_processes = Integer(64, help="Processes a sandbox may run at once.").tag(config=True)
+    tmpfs_mb = Integer(128, help="Size of the sandbox's /tmp and working directory, in MiB.").tag(config=True)
+    uid_base = Integer(200_000, help="Sandboxes run as uid_base + a process id.").tag(config=True)
+    preload = List(Unicode(), list(DEFAULT_PRELOAD), help="Modules imported once, before forking.").tag(config=True)
+    data_dirs = Dict({}, help="Per assignment, {name: host directory} mounted read-only "
+                              "in the sandbox's working directory.").tag(config=True)
+
+    def grading_config(self, assignment_id: str) -> GradingConfig:
+        limits = Limits(memory_mb=self.memory_mb, cpu_seconds=self.cpu_seconds,
+                        max_processes=self.max_processes, tmpfs_mb=self.tmpfs_mb)
+        data = [(str(Path(host).resolve()), name)
+                for name, host in self.data_dirs.get(assignment_id, {}).items()]
+        return GradingConfig(cell_timeout=self.cell_timeout, test_timeout=self.test_timeout,
+                             submission_timeout=self.submission_timeout, max_restarts=self.max_restarts,
+                             isolation=self.isolation, uid_base=self.uid_base, limits=limits, data_dirs=data)
+
+    def preprocess(self, nb: Any, resources: dict) -> tuple[Any, dict]:
+        ids = resources["nbgrader"]
+        assignment = load_assignment(source_notebook(self.config, ids["assignment"], ids["notebook"]))
+        grader = NotebookGrader(assignment, shared_zygote(tuple(self.preload)),
+                                self.grading_config(ids["assignment"]))
+        report = grader.grade(nb)
+        add_flags(nb, *report.pop("flags"), **report)
+        if nb.metadata["coursekit"]["flags"]:
+            self.log.warning("%s/%s flagged: %s", ids.get("student"), ids["notebook"],
+                             ", ".join(nb.metadata["coursekit"]["flags"]))
+        if report["isolation"] != "namespaces":
+            self.log.warning("Student code ran WITHOUT namespace isolation (run the grader as root)")
+        return nb, resources
+
+
+class DetectTampering(NbGraderPreprocessor):
+    """Note locked cells that were edited or deleted, and a changed kernel, before they are restored."""
+
+    def preprocess(self, nb: Any, resources: dict) -> tuple[Any, dict]:
+        ids = resources["nbgrader"]
+        flags = set()
+        with Gradebook(ids["db_url"]) as gb:
+            try:
+                source = gb.find_notebook(ids["notebook"], ids["assignment"])
+            except MissingEntry:
+                return nb, resources
+            present = {}
+            for cell in nb.cells:
+                grade_id = cell.metadata.get("nbgrader", {}).get("grade_id") if isinstance(
+                    cell.metadata.get("nbgrader"), dict) else None
+                if grade_id:
+                    present[grade_id] = cell
+            for original in source.source_cells:
+                if not original.locked:
+                    continue
+                cell = present.get(original.name)
+                if cell is None:
+                    flags.add("deleted-locked-cells")
+                elif cell.source != _released_text(original.source):
+                    flags.add("edited-locked-cells")
+            kernel = nb.metadata.get("kernelspec", {})
+            if isinstance(kernel, dict) and source.kernelspec:
+                expected = json.loads(source.kernelspec).get("name")
+                if kernel.get("name") != expected:
+                    flags.add("kernel-changed")
+        if flags:
+            add_flags(nb, *flags)
+        return nb, resources
+
+
+def _released_text(source: str) -> str:
+    """A locked cell's text as students received it (hidden tests removed)."""
+    cell = nbformat.v4.new_code_cell(source)
+    ClearHiddenTests(enforce_metadata=False)._remove_hidden_test_region(cell)
+    return cell.source
+
+
+class RecordFlags(NbGraderPreprocessor):
+    """Mark the submitted notebook as flagged in the gradebook when grading flagged it."""
+
+    def preprocess(self, nb: Any, resources: dict) -> tuple[Any, dict]:
+        flags = nb.metadata.get("coursekit", {}).get("flags", [])
+        if flags:
+            ids = resources["nbgrader"]
+            with Gradebook(ids["db_url"]) as gb:
+                notebook = gb.find_submission_notebook(ids["notebook"], ids["assignment"], ids["student"])
+                notebook.flagged = True
+                gb.db.commit()
+        return nb, resources
+
+
+class TolerantNotebookExporter(NotebookExporter):
+    """Read submissions that are not valid notebooks as the untouched release, flagged."""
+
+    def from_filename(self, filename: str, resources: dict | None = None, **kw: Any) -> tuple[str, dict]:
+        try:
+            nbformat.validate(nbformat.read(filename, as_version=4))
+        except Exception as exc:          # not JSON, not a notebook, or not valid
+            nb = self._placeholder(filename, resources or {})
+            add_flags(nb, "unreadable", unreadable_reason=f"{type(exc).__name__}: {exc}"[:300])
+            self.log.warning("%s is not a valid notebook (%s); graded as the untouched release",
+                             filename, type(exc).__name__)
+            return self.from_notebook_node(nb, resources, **kw)
+        return super().from_filename(filename, resources, **kw)
+
+    def _placeholder(self, filename: str, resources: dict) -> Any:
+        ids = resources.get("nbgrader", {})
+        coursedir = CourseDirectory(config=self.config)
+        release = Path(coursedir.format_path(coursedir.release_directory, ".", ids.get("assignment", "")),
+                       os.path.basename(filename))
+        nb = nbformat.read(release, as_version=4)
+        note = nbformat.v4.new_markdown_cell(
+            "**The submitted file could not be read as a notebook.** It was graded as the "
+            "untouched assignment. Ask your instructor if you think this is wrong.")
+        nb.cells.insert(0, note)
+        return nb

@@ -1,0 +1,62 @@
+"""The course: nbgrader reads this file for every command run from the repository root.
+
+Stock commands (`nbgrader generate_assignment / autograde / generate_feedback / export`) and
+`python -m coursekit ...` share it. What the kit changes from nbgrader's defaults:
+- student stubs read START/END CODE HERE and still parse;
+- solutions are generated without the hidden tests;
+- autograding runs student code in a sandbox and the tests in the grader (coursekit);
+- feedback shows test failures, never hidden test code.
+"""
+import os
+import sys
+
+ROOT = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, ROOT)   # make the kit's own package importable for the nbgrader commands
+
+from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor  # noqa: E402
+from nbgrader.preprocessors import (  # noqa: E402
+    AssignLatePenalties, CheckCellMetadata, ClearHiddenTests, ClearMarkScheme, ClearOutput,
+    DeduplicateIds, Execute, GetGrades, IgnorePattern, IncludeHeaderFooter, LimitOutput, LockCells,
+    OverwriteCells, OverwriteKernelspec, SaveAutoGrades)
+
+from coursekit.preprocessors import (  # noqa: E402
+    DetectTampering, RecordFlags, SandboxedExecute, TolerantNotebookExporter)
+
+c = get_config()  # noqa: F821 (provided by traitlets when it loads this file)
+
+# --- the course and its folders -------------------------------------------------------------
+c.CourseDirectory.course_id = "cnn-layers-course"
+c.CourseDirectory.root = ROOT
+c.CourseDirectory.db_url = "sqlite:///" + os.path.join(ROOT, "gradebook.db")
+c.CourseDirectory.assignment_id = ""
+c.CourseDirectory.solution_directory = "solutions"
+c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", ".*"]
+
+# --- the student version ----------------------------------------------------------------------
+# Each solution region becomes a stub that still parses (and says what to do when run).
+c.ClearSolutions.code_stub = {
+    "python": "### START CODE HERE ###\n"
+              "raise NotImplementedError(\"Replace this line with your code.\")\n"
+              "### END CODE HERE ###"}
+
+# --- the worked solutions: solutions kept, hidden tests removed, executed with figures --------
+c.GenerateSolution.preprocessors = [
+    IncludeHeaderFooter, LockCells, ClearOutput, ClearMarkScheme, ClearHiddenTests, Execute]
+c.Execute.timeout = 120          # per cell, for generate_solution (the instructor's own code)
+
+# --- autograding ------------------------------------------------------------------------------
+c.Autograde.exporter_class = TolerantNotebookExporter
+c.Autograde.sanitize_preprocessors = [
+    ClearOutput, DeduplicateIds, OverwriteKernelspec, DetectTampering, OverwriteCells, CheckCellMetadata]
+c.Autograde.autograde_preprocessors = [
+    SandboxedExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades,
+    AssignLatePenalties, CheckCellMetadata, RecordFlags]
+c.OverwriteCells.add_missing_cells = True      # a deleted test cell is put back and scored
+c.SandboxedExecute.cell_timeout = 30           # seconds per cell or statement of student code
+c.SandboxedExecute.test_timeout = 60           # seconds per test cell spent in student code
+c.SandboxedExecute.submission_timeout = 600    # seconds per notebook
+c.SandboxedExecute.memory_mb = 2048
+c.SandboxedExecute.isolation = "auto"          # full isolation when run as root
+
+# --- feedback: results and messages, never the hidden tests -----------------------------------
+c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, CSSHTMLHeaderPreprocessor]

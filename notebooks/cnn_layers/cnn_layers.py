@@ -1,0 +1,1191 @@
+# ---
+# jupyter:
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Convolutional Neural Networks: the layers in NumPy
+#
+# Deep-learning frameworks give you a convolution in one line. In this assignment you write
+# that line yourself: the forward and backward passes of a convolutional layer and of a
+# pooling layer, with nothing but NumPy. Once you have built them, the shapes, the strides
+# and the caches that frameworks hide will hold no mystery.
+#
+# **Notation** (as in the lectures)
+# - A superscript $[l]$ names a layer: $a^{[4]}$ is the activation of layer 4, $W^{[5]}$ and
+#   $b^{[5]}$ are the parameters of layer 5.
+# - A superscript $(i)$ names a training example: $x^{(i)}$ is the $i$-th input.
+# - A subscript $i$ is the $i$-th entry of a vector: $a^{[l]}_i$.
+# - $n_H$, $n_W$ and $n_C$ are the height, width and number of channels of a layer's output;
+#   $n_{H_{prev}}$, $n_{W_{prev}}$ and $n_{C_{prev}}$ are those of the layer before.
+#
+# Arrays follow the **NHWC** layout: a batch of activations has shape
+# `(m, n_H, n_W, n_C)`, examples first and channels last.
+
+# %% [markdown]
+# ## How this notebook is graded
+#
+# You write eight functions. Each one lives in a single answer cell; write your code between
+# the `### START CODE HERE ###` and `### END CODE HERE ###` lines and replace the
+# `raise NotImplementedError(...)` line that holds the place. Keep the function names, the
+# arguments and the `return` lines as they are.
+#
+# Under every function a **public test** checks it on the numbers published with the
+# assignment and tells you what it expected when something is off. When you submit, **hidden
+# tests** run as well: they use inputs you have not seen (other shapes, strides, paddings and
+# data types), so code that only fits the public numbers will not get their points. Each
+# function is graded on its own: a mistake in `zero_pad` costs points in `zero_pad` only,
+# because the grader checks `conv_forward` with a correct `zero_pad` in its place.
+#
+# | part | function | points |
+# |---|---|---|
+# | forward | `zero_pad` | 3 |
+# | forward | `conv_single_step` | 3 |
+# | forward | `conv_forward` | 8 |
+# | forward | `pool_forward` | 6 |
+# | backward | `conv_backward` | 8 |
+# | backward | `create_mask_from_window` | 2 |
+# | backward | `distribute_value` | 2 |
+# | backward | `pool_backward` | 8 |
+#
+# The backward part (section 5) is graded as a section of its own: 20 of the 40 points.
+# Do not delete or edit the test cells; if one is missing, the grader puts it back.
+
+# %% [markdown]
+# ## 1 - Packages
+#
+# [NumPy](https://numpy.org) does the arithmetic, [matplotlib](https://matplotlib.org) draws
+# the figures and [h5py](https://www.h5py.org) reads the HDF5 data sets used later in the
+# course. `cnn_figures` and `cnn_checks`, next to this notebook, hold the code of the figures
+# and of the test messages; you may read them, you do not need to change them. The random
+# seed is fixed so that your numbers match the published ones.
+
+# %% nbgrader={"grade": false, "grade_id": "packages", "locked": true, "schema_version": 3, "solution": false, "task": false}
+import numpy as np
+import h5py
+import matplotlib.pyplot as plt
+
+from cnn_figures import (show_zero_padding, show_conv_step, show_window_corners,
+                         show_conv_output_sizes, show_pooling)
+from cnn_checks import (expect_type, expect_shape, expect_close, expect_equal, expect_scalar,
+                        all_public_tests_passed, check, check_close_quietly,
+                        directional_derivative)
+
+plt.rcParams["figure.figsize"] = (5.0, 4.0)   # default size of plots
+plt.rcParams["image.interpolation"] = "nearest"
+plt.rcParams["image.cmap"] = "gray"
+
+np.random.seed(1)
+
+# %% [markdown]
+# ## 2 - What you will build
+#
+# A convolutional network is a stack of a few kinds of layers. You build the two that make
+# it convolutional, one helper at a time:
+#
+# - **Convolution**
+#   - `zero_pad`: put a border of zeros around every image of a batch
+#   - `conv_single_step`: apply one filter to one window of the input
+#   - `conv_forward`: slide every filter over every image of the batch
+#   - `conv_backward`: the gradients of the layer (section 5)
+# - **Pooling**
+#   - `pool_forward`: max or average pooling over a batch
+#   - `create_mask_from_window`, `distribute_value`, `pool_backward`: its gradients (section 5)
+#
+# Every forward function returns its output **and a cache**: the values it was called with.
+# The backward function of the same layer receives that cache, because the gradient of a layer
+# depends on the input it saw. Storing the cache costs memory; recomputing it would cost time.
+
+# %% [markdown]
+# ## 3 - Convolutional layer
+#
+# A convolutional layer turns an input volume of shape `(n_H_prev, n_W_prev, n_C_prev)` into an
+# output volume of shape `(n_H, n_W, n_C)`: each of its `n_C` filters slides over the input and
+# produces one channel of the output. We build it in three steps: padding, one step of
+# convolution, then the full pass over a batch.
+#
+# ### 3.1 - Zero padding
+#
+# Zero padding adds `pad` rows of zeros above and below an image, and `pad` columns of zeros
+# on its left and right. It serves two purposes:
+#
+# - **It controls the size of the output.** Without padding, every convolution shrinks the
+#   height and the width, and a deep network would run out of pixels after a few layers. With
+#   the right padding the output keeps the size of the input; such a convolution is called a
+#   *"same"* convolution.
+# - **It gives the border its fair share.** Without padding, a pixel in a corner belongs to one
+#   window only, while a pixel in the middle belongs to many; the padding lets the filters look
+#   at the edges of the image as often as at its centre.
+#
+# Only the height and the width get padded: padding the batch axis would invent new examples,
+# and padding the channel axis would invent new colour planes. NumPy's `np.pad` takes one
+# `(before, after)` pair per axis, so for a batch `X` of shape `(m, n_H, n_W, n_C)`:
+#
+# ```python
+# np.pad(X, ((0, 0), (pad, pad), (pad, pad), (0, 0)), mode="constant", constant_values=0)
+# ```
+#
+# **Exercise 1 - `zero_pad`** (3 points). Pad every image of the batch `X` with `pad` zeros on
+# the height and width axes.
+
+# %% nbgrader={"grade": false, "grade_id": "zero_pad", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def zero_pad(X, pad):
+    """
+    Pad every image of a batch with zeros on its height and width.
+
+    Arguments:
+    X -- batch of images, numpy array of shape (m, n_H, n_W, n_C)
+    pad -- integer, number of zeros added on each side of the height and of the width
+
+    Returns:
+    X_pad -- padded batch, numpy array of shape (m, n_H + 2 * pad, n_W + 2 * pad, n_C)
+    """
+    # Pad axes 1 and 2 only (≈ 1 line)
+    ### BEGIN SOLUTION
+    X_pad = np.pad(X, ((0, 0), (pad, pad), (pad, pad), (0, 0)), mode="constant", constant_values=0)
+    ### END SOLUTION
+
+    return X_pad
+
+
+# %% nbgrader={"grade": true, "grade_id": "test_zero_pad_published", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# Public test of zero_pad with the published numbers (1 point)
+np.random.seed(1)
+x = np.random.randn(4, 3, 3, 2)
+x_pad = zero_pad(x, 2)
+print("x.shape =", x.shape)
+print("x_pad.shape =", getattr(x_pad, "shape", None))
+print("x[1, 1] =\n", x[1, 1])
+
+expect_shape("zero_pad", "x_pad", x_pad, (4, 7, 7, 2),
+             hint="a pad of 2 adds 2 rows above, 2 below, 2 columns left and 2 right; "
+                  "the batch and channel axes keep their size")
+expect_close("zero_pad", "x[1, 1] (your function must not change its input)", x[1, 1],
+             [[0.90085595, -0.68372786], [-0.12289023, -0.93576943], [-0.26788808, 0.53035547]])
+expect_close("zero_pad", "x_pad[1, 1], a row inside the top padding", x_pad[1, 1], np.zeros((7, 2)),
+             hint="the padding must be zeros, on the height and width axes only")
+expect_close("zero_pad", "the centre of x_pad", x_pad[:, 2:5, 2:5, :], x,
+             hint="the original image sits in the middle, pad rows from the top and pad columns from the left")
+all_public_tests_passed("zero_pad")
+
+# %% nbgrader={"grade": false, "grade_id": "figure_zero_padding", "locked": true, "schema_version": 3, "solution": false, "task": false} tags=["illustration", "raises-exception"]
+# Your padding, drawn: channel 0 of example 1 before and after.
+np.random.seed(1)
+x = np.random.randn(4, 3, 3, 2)
+show_zero_padding(x[1, :, :, 0], zero_pad(x, 2)[1, :, :, 0], pad=2)
+plt.show()
+
+# %% nbgrader={"grade": true, "grade_id": "test_zero_pad_fresh_inputs", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# Hidden tests of zero_pad (2 points): other shapes, paddings and data types.
+### BEGIN HIDDEN TESTS
+_rng = np.random.default_rng(70521)
+for _shape, _pad, _dtype, _case in [
+        ((2, 3, 5, 1), 1, np.float64, "non-square input with one channel, pad = 1"),
+        ((1, 4, 2, 3), 0, np.float64, "pad = 0"),
+        ((3, 2, 2, 2), 3, np.float64, "padding wider than the image, pad = 3"),
+        ((2, 5, 3, 4), 2, np.float32, "float32 input, pad = 2")]:
+    _X = _rng.standard_normal(_shape).astype(_dtype)
+    _expected = np.pad(_X, ((0, 0), (_pad, _pad), (_pad, _pad), (0, 0)))
+    _out = zero_pad(_X.copy(), _pad)
+    check(isinstance(_out, np.ndarray), f"zero_pad, {_case}: the result is not a NumPy array")
+    check_close_quietly(_out, _expected, f"zero_pad, {_case}")
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ### 3.2 - A single step of convolution
+#
+# One step of convolution takes a window of the input, as deep as the input
+# (`(f, f, n_C_prev)`), and a filter of the same shape. It multiplies them entry by entry, adds
+# up all the products, and adds the filter's bias. The result is **one number**: one entry of
+# one channel of the output.
+#
+# $$ Z = \sum_{i, j, k} a_{slice}[i, j, k] \cdot W[i, j, k] \; + \; b $$
+#
+# The figure shows the step on a single channel.
+
+# %% nbgrader={"grade": false, "grade_id": "figure_conv_step", "locked": true, "schema_version": 3, "solution": false, "task": false} tags=["illustration"]
+_demo = np.random.default_rng(3)
+show_conv_step(np.round(_demo.standard_normal((3, 3)), 1), np.round(_demo.standard_normal((3, 3)), 1), b=0.5)
+plt.show()
+
+# %% [markdown]
+# **Exercise 2 - `conv_single_step`** (3 points). Apply the filter `W` with bias `b` to one
+# window `a_slice_prev`, and return the result as a plain number.
+#
+# The bias `b` arrives as an array of shape `(1, 1, 1)`. Adding it directly would turn your
+# number into a `(1, 1, 1)` array, and `float(b)` no longer works on such an array with
+# NumPy 2 (it raises `TypeError: only 0-dimensional arrays can be converted to Python
+# scalars`). Use `b.item()` or `float(np.squeeze(b))` to read its value.
+
+# %% nbgrader={"grade": false, "grade_id": "conv_single_step", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def conv_single_step(a_slice_prev, W, b):
+    """
+    Apply one filter to one window of the previous layer's activations.
+
+    Arguments:
+    a_slice_prev -- window of the input, numpy array of shape (f, f, n_C_prev)
+    W -- weights of one filter, numpy array of shape (f, f, n_C_prev)
+    b -- bias of that filter, numpy array of shape (1, 1, 1)
+
+    Returns:
+    Z -- a real number (a Python float or a NumPy scalar, not an array): the sum of the
+         element-wise products of a_slice_prev and W, plus b
+    """
+    # Multiply the window and the filter entry by entry, then add up everything (≈ 2 lines)
+    ### BEGIN SOLUTION
+    s = np.multiply(a_slice_prev, W)
+    Z = np.sum(s)
+    ### END SOLUTION
+
+    # Add the bias as a number, e.g. with b.item() (≈ 1 line)
+    ### BEGIN SOLUTION
+    Z = Z + b.item()
+    ### END SOLUTION
+
+    return Z
+
+
+# %% nbgrader={"grade": true, "grade_id": "test_conv_single_step_published", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# Public test of conv_single_step with the published numbers (1 point)
+np.random.seed(1)
+a_slice_prev = np.random.randn(4, 4, 3)
+W = np.random.randn(4, 4, 3)
+b = np.random.randn(1, 1, 1)
+Z = conv_single_step(a_slice_prev, W, b)
+print("Z =", Z)
+
+expect_scalar("conv_single_step", "Z", Z,
+              hint="add the bias as a number (b.item()), not as a (1, 1, 1) array")
+expect_close("conv_single_step", "Z", Z, -6.999089450680221,
+             hint="multiply entry by entry, sum over all three axes, then add the bias once")
+all_public_tests_passed("conv_single_step")
+
+# %% nbgrader={"grade": true, "grade_id": "test_conv_single_step_returns_scalar", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# Hidden test of conv_single_step (1 point): the result is one real number, whatever the shapes.
+### BEGIN HIDDEN TESTS
+_rng = np.random.default_rng(81733)
+for _f, _c in [(2, 5), (3, 1), (1, 1)]:
+    _Z = conv_single_step(_rng.standard_normal((_f, _f, _c)), _rng.standard_normal((_f, _f, _c)),
+                          _rng.standard_normal((1, 1, 1)))
+    check(not isinstance(_Z, (bool, np.bool_)) and np.ndim(_Z) == 0 and np.isrealobj(_Z),
+          f"conv_single_step with a {_f} x {_f} x {_c} window: the result must be a single real "
+          "number, not an array (add the bias with b.item())")
+### END HIDDEN TESTS
+
+# %% nbgrader={"grade": true, "grade_id": "test_conv_single_step_fresh_inputs", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# Hidden tests of conv_single_step (1 point): new windows, filters and biases.
+### BEGIN HIDDEN TESTS
+_rng = np.random.default_rng(92117)
+for _f, _c, _dtype, _case in [(2, 5, np.float64, "2 x 2 x 5 window"),
+                              (3, 1, np.float64, "3 x 3 window with one channel"),
+                              (1, 4, np.float64, "1 x 1 x 4 window"),
+                              (3, 2, np.float32, "float32 inputs")]:
+    _a = _rng.standard_normal((_f, _f, _c)).astype(_dtype)
+    _W = _rng.standard_normal((_f, _f, _c)).astype(_dtype)
+    _b = (_rng.standard_normal((1, 1, 1)) - 2.0).astype(_dtype)
+    _expected = np.sum(_a.astype(np.float64) * _W) + float(_b.reshape(()))
+    _tol = 1e-4 if _dtype == np.float32 else 1e-7
+    _Z = conv_single_step(_a, _W, _b)
+    try:
+        _value = float(np.reshape(np.asarray(_Z, dtype=float), -1)[0]) if np.size(_Z) == 1 else None
+    except (TypeError, ValueError):
+        _value = None
+    check(_value is not None and np.isclose(_value, _expected, rtol=_tol, atol=_tol),
+          f"conv_single_step, {_case}: the value is wrong. Multiply entry by entry, sum over "
+          "all three axes, then add the bias once")
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ### 3.3 - The forward pass over a batch
+#
+# The forward pass applies every filter to every window of every example. For the output
+# entry at row `h`, column `w` of example `i` and filter `c`, the window is the block of the
+# padded input that starts `stride` pixels further for every step of `h` (and of `w`):
+#
+# ```python
+# vert_start = h * stride          vert_end = vert_start + f
+# horiz_start = w * stride         horiz_end = horiz_start + f
+# a_slice_prev = a_prev_pad[vert_start:vert_end, horiz_start:horiz_end, :]
+# ```
+#
+# The end index is excluded, as always in Python, so the window holds exactly `f` rows and `f`
+# columns, and it keeps all `n_C_prev` channels of the input.
+
+# %% nbgrader={"grade": false, "grade_id": "figure_window_corners", "locked": true, "schema_version": 3, "solution": false, "task": false} tags=["illustration"]
+show_window_corners(n_H_prev=7, n_W_prev=7, f=3, stride=2, h=1, w=2)
+plt.show()
+
+# %% [markdown]
+# **How big is the output?** A window of size `f` fits into `n_H_prev + 2 * pad` rows at
+# positions `0, stride, 2 * stride, ...` as long as it does not stick out at the bottom.
+# Counting those positions gives
+#
+# $$ n_H = \Big\lfloor \frac{n_{H_{prev}} - f + 2 \times pad}{stride} \Big\rfloor + 1 \qquad
+#    n_W = \Big\lfloor \frac{n_{W_{prev}} - f + 2 \times pad}{stride} \Big\rfloor + 1 $$
+#
+# and `n_C` is the number of filters. The floor matters: when the stride does not divide the
+# span evenly, the last rows that cannot hold a whole window are left out. With integers,
+# `(n_H_prev - f + 2 * pad) // stride + 1` computes it exactly. Height and width have their
+# own formula: inputs are not always square.
+
+# %% nbgrader={"grade": false, "grade_id": "figure_output_sizes", "locked": true, "schema_version": 3, "solution": false, "task": false} tags=["illustration"]
+show_conv_output_sizes(n_H_prev=6, f=3, pad=1, stride=2)
+plt.show()
+
+# %% [markdown]
+# **Exercise 3 - `conv_forward`** (8 points). Implement the forward pass over a batch:
+# pad the batch once, then for each example, output row, output column and filter, cut out
+# the window and apply `conv_single_step` with that filter's weights `W[:, :, :, c]` and bias
+# `b[:, :, :, c]`. Return the output `Z` and the cache `(A_prev, W, b, hparameters)`.
+#
+# A convolutional layer is normally followed by an activation, `A = g(Z)` (for example a
+# ReLU); here we stop at `Z`.
+#
+# The loops below follow the lectures. Any correct implementation gets full marks, a
+# vectorised one included.
+
+# %% nbgrader={"grade": false, "grade_id": "conv_forward", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def conv_forward(A_prev, W, b, hparameters):
+    """
+    Forward pass of a convolutional layer over a batch.
+
+    Arguments:
+    A_prev -- activations of the previous layer, numpy array of shape (m, n_H_prev, n_W_prev, n_C_prev)
+    W -- filters, numpy array of shape (f, f, n_C_prev, n_C)
+    b -- biases, one per filter, numpy array of shape (1, 1, 1, n_C)
+    hparameters -- dictionary with the integers "stride" and "pad"
+
+    Returns:
+    Z -- output of the convolution, numpy array of shape (m, n_H, n_W, n_C)
+    cache -- (A_prev, W, b, hparameters), kept for conv_backward
+    """
+    # Shapes of the input and of the filters (≈ 2 lines)
+    ### BEGIN SOLUTION
+    (m, n_H_prev, n_W_prev, n_C_prev) = A_prev.shape
+    (f, f, n_C_prev, n_C) = W.shape
+    ### END SOLUTION
+
+    # Hyperparameters (≈ 2 lines)
+    ### BEGIN SOLUTION
+    stride = hparameters["stride"]
+    pad = hparameters["pad"]
+    ### END SOLUTION
+
+    # Output height and width, with the floor formula (≈ 2 lines)
+    ### BEGIN SOLUTION
+    n_H = (n_H_prev - f + 2 * pad) // stride + 1
+    n_W = (n_W_prev - f + 2 * pad) // stride + 1
+    ### END SOLUTION
+
+    # The output, filled with zeros, and the padded batch (≈ 2 lines)
+    ### BEGIN SOLUTION
+    Z = np.zeros((m, n_H, n_W, n_C))
+    A_prev_pad = zero_pad(A_prev, pad)
+    ### END SOLUTION
+
+    for i in range(m):                       # each example
+        a_prev_pad = A_prev_pad[i]           # (n_H_prev + 2 * pad, n_W_prev + 2 * pad, n_C_prev)
+        for h in range(n_H):                 # each output row
+            # Rows of the window (≈ 2 lines)
+            ### BEGIN SOLUTION
+            vert_start = h * stride
+            vert_end = vert_start + f
+            ### END SOLUTION
+            for w in range(n_W):             # each output column
+                # Columns of the window (≈ 2 lines)
+                ### BEGIN SOLUTION
+                horiz_start = w * stride
+                horiz_end = horiz_start + f
+                ### END SOLUTION
+                for c in range(n_C):         # each filter
+                    # Cut out the window and apply filter c with its own bias (≈ 4 lines)
+                    ### BEGIN SOLUTION
+                    a_slice_prev = a_prev_pad[vert_start:vert_end, horiz_start:horiz_end, :]
+                    weights = W[:, :, :, c]
+                    biases = b[:, :, :, c]
+                    Z[i, h, w, c] = conv_single_step(a_slice_prev, weights, biases)
+                    ### END SOLUTION
+
+    cache = (A_prev, W, b, hparameters)
+    return Z, cache
+
+
+# %% nbgrader={"grade": true, "grade_id": "test_conv_forward_published", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# Public test of conv_forward with the published numbers (2 points)
+np.random.seed(1)
+A_prev = np.random.randn(10, 5, 7, 4)
+W = np.random.randn(3, 3, 4, 8)
+b = np.random.randn(1, 1, 1, 8)
+hparameters = {"pad": 1, "stride": 2}
+result = conv_forward(A_prev, W, b, hparameters)
+expect_type("conv_forward", "the result", result, tuple, hint="return Z, cache")
+Z, cache_conv = result
+print("Z's mean =", np.mean(Z))
+print("Z[3, 2, 1] =", Z[3, 2, 1])
+print("cache_conv[0][1][2][3] =", cache_conv[0][1][2][3])
+
+expect_shape("conv_forward", "Z", Z, (10, 3, 4, 8),
+             hint="n_H = (n_H_prev - f + 2 * pad) // stride + 1, and the same with the widths for n_W")
+expect_close("conv_forward", "the mean of Z", np.mean(Z), 0.6923608807576933,
+             hint="check the window corners (h * stride, w * stride) and that every filter adds its bias")
+expect_close("conv_forward", "Z[3, 2, 1]", Z[3, 2, 1],
+             [-1.28912231, 2.27650251, 6.61941931, 0.95527176,
+              8.25132576, 2.31329639, 13.00689405, 2.34576051],
+             hint="filter c uses W[:, :, :, c] and b[:, :, :, c]")
+expect_close("conv_forward", "cache_conv[0][1][2][3]", cache_conv[0][1][2][3],
+             [-1.1191154, 1.9560789, -0.3264995, -1.34267579],
+             hint="the cache holds the input A_prev as it was given, not the padded batch")
+all_public_tests_passed("conv_forward")
+
+# %% nbgrader={"grade": true, "grade_id": "test_conv_forward_output_shape", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# Hidden tests of conv_forward (2 points): the output shape for non-square inputs, strides
+# that do not divide evenly, no padding, and padding wider than the filter.
+### BEGIN HIDDEN TESTS
+def _conv_reference(A, W, b, stride, pad):
+    """Plain reference: one matrix product per kernel offset over strided views."""
+    A = np.pad(np.asarray(A, dtype=np.float64), ((0, 0), (pad, pad), (pad, pad), (0, 0)))
+    f = W.shape[0]
+    n_H = (A.shape[1] - f) // stride + 1
+    n_W = (A.shape[2] - f) // stride + 1
+    Z = np.zeros((A.shape[0], n_H, n_W, W.shape[3]))
+    for di in range(f):
+        for dj in range(f):
+            Z += A[:, di:di + stride * (n_H - 1) + 1:stride, dj:dj + stride * (n_W - 1) + 1:stride, :] @ W[di, dj]
+    return Z + np.asarray(b, dtype=np.float64).reshape(1, 1, 1, -1)
+
+_CONV_CASES = [  # (A_prev shape, f, n_C, stride, pad, dtype, description)
+    ((2, 8, 5, 3), 3, 2, 2, 0, np.float64, "8 x 5 input, f = 3, stride 2, no padding"),
+    ((1, 6, 9, 2), 2, 3, 3, 1, np.float64, "6 x 9 input, f = 2, stride 3, pad 1"),
+    ((1, 4, 3, 1), 2, 1, 1, 3, np.float64, "4 x 3 input with one channel, pad 3 wider than the filter"),
+    ((2, 9, 7, 2), 2, 4, 3, 0, np.float64, "9 x 7 input, stride 3 larger than the filter f = 2"),
+    ((1, 5, 6, 3), 3, 2, 1, 1, np.float32, "float32 5 x 6 input, stride 1, pad 1"),
+]
+_rng = np.random.default_rng(11113)
+for _shape, _f, _nc, _s, _p, _dtype, _case in _CONV_CASES:
+    _A = _rng.standard_normal(_shape).astype(_dtype)
+    _W = _rng.standard_normal((_f, _f, _shape[3], _nc)).astype(_dtype)
+    _b = _rng.standard_normal((1, 1, 1, _nc)).astype(_dtype)
+    _result = conv_forward(_A, _W, _b, {"stride": _s, "pad": _p})
+    check(isinstance(_result, (tuple, list)) and len(_result) == 2,
+          "conv_forward must return a pair (Z, cache)")
+    _expected_shape = (_shape[0], (_shape[1] - _f + 2 * _p) // _s + 1, (_shape[2] - _f + 2 * _p) // _s + 1, _nc)
+    check(np.shape(_result[0]) == _expected_shape,
+          f"conv_forward, {_case}: the shape of Z is wrong. Use the floor formula for the height "
+          "and for the width separately")
+### END HIDDEN TESTS
+
+# %% nbgrader={"grade": true, "grade_id": "test_conv_forward_fresh_inputs", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# Hidden tests of conv_forward (3 points): the values of Z on new inputs.
+### BEGIN HIDDEN TESTS
+_rng = np.random.default_rng(22229)
+for _shape, _f, _nc, _s, _p, _dtype, _case in _CONV_CASES:
+    _A = _rng.standard_normal(_shape).astype(_dtype)
+    _W = _rng.standard_normal((_f, _f, _shape[3], _nc)).astype(_dtype)
+    _b = (3.0 * _rng.standard_normal((1, 1, 1, _nc))).astype(_dtype)
+    _result = conv_forward(_A, _W, _b, {"stride": _s, "pad": _p})
+    check(isinstance(_result, (tuple, list)) and len(_result) == 2,
+          "conv_forward must return a pair (Z, cache)")
+    _tol = 1e-4 if _dtype == np.float32 else 1e-7
+    check_close_quietly(_result[0], _conv_reference(_A, _W, _b, _s, _p), f"conv_forward, {_case}",
+                        rtol=_tol, atol=_tol)
+### END HIDDEN TESTS
+
+# %% nbgrader={"grade": true, "grade_id": "test_conv_forward_cache", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# Hidden test of conv_forward (1 point): the cache is (A_prev, W, b, hparameters).
+### BEGIN HIDDEN TESTS
+_rng = np.random.default_rng(33331)
+_A = _rng.standard_normal((2, 5, 4, 3))
+_W = _rng.standard_normal((2, 2, 3, 2))
+_b = _rng.standard_normal((1, 1, 1, 2))
+_hp = {"stride": 2, "pad": 1}
+_result = conv_forward(_A, _W, _b, dict(_hp))
+check(isinstance(_result, (tuple, list)) and len(_result) == 2, "conv_forward must return a pair (Z, cache)")
+_cache = _result[1]
+check(isinstance(_cache, (tuple, list)) and len(_cache) == 4,
+      "conv_forward: the cache must be the tuple (A_prev, W, b, hparameters)")
+for _got, _want, _name in zip(_cache[:3], (_A, _W, _b), ("A_prev (unpadded)", "W", "b")):
+    check_close_quietly(_got, _want, f"conv_forward: the cache entry {_name}")
+check(isinstance(_cache[3], dict) and _cache[3].get("stride") == 2 and _cache[3].get("pad") == 1,
+      "conv_forward: the last cache entry must be the hparameters dictionary")
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ## 4 - Pooling layer
+#
+# A pooling layer shrinks the height and the width of its input and keeps its channels. It
+# has no parameters to learn, only two hyperparameters: the window size `f` and the `stride`.
+# It slides an `f x f` window over each channel **separately** and keeps one number per
+# window:
+#
+# - **max pooling** keeps the largest value of the window: a feature that was detected
+#   anywhere in the window stays detected;
+# - **average pooling** keeps the mean of the window.
+#
+# Pooling uses no padding here, so the output size is
+#
+# $$ n_H = \Big\lfloor \frac{n_{H_{prev}} - f}{stride} \Big\rfloor + 1 \qquad
+#    n_W = \Big\lfloor \frac{n_{W_{prev}} - f}{stride} \Big\rfloor + 1 \qquad n_C = n_{C_{prev}} $$
+
+# %% nbgrader={"grade": false, "grade_id": "figure_pooling", "locked": true, "schema_version": 3, "solution": false, "task": false} tags=["illustration"]
+show_pooling(np.arange(1.0, 17.0).reshape(4, 4) % 7, f=2, stride=2)
+plt.show()
+
+# %% [markdown]
+# ### 4.1 - Forward pooling
+#
+# **Exercise 4 - `pool_forward`** (6 points). Implement max and average pooling over a batch.
+# The loops are those of `conv_forward`, with the channel loop picking one channel of the
+# window: `a_prev[vert_start:vert_end, horiz_start:horiz_end, c]`. Use `np.max` for
+# `mode == "max"` and `np.mean` for `mode == "average"`. Return `A` and the cache
+# `(A_prev, hparameters)`.
+
+# %% nbgrader={"grade": false, "grade_id": "pool_forward", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def pool_forward(A_prev, hparameters, mode="max"):
+    """
+    Forward pass of a pooling layer over a batch.
+
+    Arguments:
+    A_prev -- input, numpy array of shape (m, n_H_prev, n_W_prev, n_C_prev)
+    hparameters -- dictionary with the integers "f" and "stride"
+    mode -- the pooling mode, "max" or "average"
+
+    Returns:
+    A -- output of the pooling layer, numpy array of shape (m, n_H, n_W, n_C)
+    cache -- (A_prev, hparameters), kept for pool_backward
+    """
+    (m, n_H_prev, n_W_prev, n_C_prev) = A_prev.shape
+    f = hparameters["f"]
+    stride = hparameters["stride"]
+
+    # Output sizes without padding; the channels stay (≈ 3 lines)
+    ### BEGIN SOLUTION
+    n_H = (n_H_prev - f) // stride + 1
+    n_W = (n_W_prev - f) // stride + 1
+    n_C = n_C_prev
+    ### END SOLUTION
+
+    A = np.zeros((m, n_H, n_W, n_C))
+
+    for i in range(m):                       # each example
+        for h in range(n_H):                 # each output row
+            for w in range(n_W):             # each output column
+                for c in range(n_C):         # each channel, on its own
+                    # Window corners, the window of channel c, and its max or mean (≈ 9 lines)
+                    ### BEGIN SOLUTION
+                    vert_start = h * stride
+                    vert_end = vert_start + f
+                    horiz_start = w * stride
+                    horiz_end = horiz_start + f
+                    a_prev_slice = A_prev[i, vert_start:vert_end, horiz_start:horiz_end, c]
+                    if mode == "max":
+                        A[i, h, w, c] = np.max(a_prev_slice)
+                    elif mode == "average":
+                        A[i, h, w, c] = np.mean(a_prev_slice)
+                    ### END SOLUTION
+
+    cache = (A_prev, hparameters)
+    return A, cache
+
+
+# %% nbgrader={"grade": true, "grade_id": "test_pool_forward_published", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# Public test of pool_forward with the published numbers (2 points)
+np.random.seed(1)
+A_prev = np.random.randn(2, 5, 5, 3)
+published = {
+    (1, "max"): ((2, 3, 3, 3), {(0, 0, 0): [1.74481176, 0.90159072, 1.65980218],
+                                (1, 2, 2): [1.62765075, 1.12141771, 0.79280687]}),
+    (1, "average"): ((2, 3, 3, 3), {(0, 0, 0): [-0.0301046719, -0.00324021315, -0.336298859],
+                                    (1, 2, 2): [0.150774518, 0.289111751, 0.00123238536]}),
+    (2, "max"): ((2, 2, 2, 3), {(1, 1, 1): [1.62765075, 1.12141771, 0.79280687]}),
+    (2, "average"): ((2, 2, 2, 3), {(1, 1, 1): [0.15077452, 0.28911175, 0.00123239]}),
+}
+for (stride, mode), (shape, entries) in published.items():
+    hparameters = {"stride": stride, "f": 3}
+    result = pool_forward(A_prev, hparameters, mode=mode)
+    expect_type("pool_forward", "the result", result, tuple, hint="return A, cache")
+    A, cache = result
+    print(f"mode = {mode}, stride = {stride}: A.shape = {getattr(A, 'shape', None)}")
+    expect_shape("pool_forward", f"A (mode {mode!r}, stride {stride})", A, shape,
+                 hint="n_H = (n_H_prev - f) // stride + 1, with no padding, and n_C = n_C_prev")
+    for index, values in entries.items():
+        print(f"    A[{index[0]}, {index[1]}, {index[2]}] = {A[index]}")
+        expect_close("pool_forward", f"A[{index[0]}, {index[1]}, {index[2]}] (mode {mode!r}, stride {stride})",
+                     A[index], values,
+                     hint="take np.max or np.mean of one channel of the window at a time")
+all_public_tests_passed("pool_forward")
+
+# %% nbgrader={"grade": true, "grade_id": "test_pool_forward_shape_and_cache", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# Hidden tests of pool_forward (1 point): output shapes for non-square inputs and uneven
+# strides, and the cache (A_prev, hparameters).
+### BEGIN HIDDEN TESTS
+def _pool_reference(A, f, stride, mode):
+    """Plain reference: reduce over the f x f strided views."""
+    A = np.asarray(A, dtype=np.float64)
+    n_H = (A.shape[1] - f) // stride + 1
+    n_W = (A.shape[2] - f) // stride + 1
+    views = np.stack([A[:, di:di + stride * (n_H - 1) + 1:stride, dj:dj + stride * (n_W - 1) + 1:stride, :]
+                      for di in range(f) for dj in range(f)])
+    return views.max(axis=0) if mode == "max" else views.mean(axis=0)
+
+_POOL_CASES = [  # (A_prev shape, f, stride, dtype, description)
+    ((2, 7, 5, 3), 3, 1, np.float64, "7 x 5 input, overlapping windows f = 3, stride 1"),
+    ((1, 6, 8, 2), 2, 2, np.float64, "6 x 8 input, disjoint windows f = 2, stride 2"),
+    ((2, 9, 7, 1), 2, 3, np.float64, "9 x 7 input with one channel, stride 3 larger than f = 2"),
+    ((3, 8, 5, 4), 3, 2, np.float32, "float32 8 x 5 input, f = 3, stride 2"),
+]
+_rng = np.random.default_rng(44449)
+for _shape, _f, _s, _dtype, _case in _POOL_CASES:
+    _A = _rng.standard_normal(_shape).astype(_dtype)
+    for _mode in ("max", "average"):
+        _result = pool_forward(_A, {"f": _f, "stride": _s}, mode=_mode)
+        check(isinstance(_result, (tuple, list)) and len(_result) == 2, "pool_forward must return a pair (A, cache)")
+        check(np.shape(_result[0]) == (_shape[0], (_shape[1] - _f) // _s + 1, (_shape[2] - _f) // _s + 1, _shape[3]),
+              f"pool_forward, {_case}, mode {_mode!r}: the shape of A is wrong. Use the floor formula "
+              "without padding for the height and the width, and keep the channels")
+_cache = pool_forward(_A, {"f": 2, "stride": 2}, mode="max")[1]
+check(isinstance(_cache, (tuple, list)) and len(_cache) == 2,
+      "pool_forward: the cache must be the pair (A_prev, hparameters)")
+check_close_quietly(_cache[0], _A, "pool_forward: the first cache entry must be A_prev")
+check(isinstance(_cache[1], dict) and _cache[1].get("f") == 2 and _cache[1].get("stride") == 2,
+      "pool_forward: the second cache entry must be the hparameters dictionary")
+### END HIDDEN TESTS
+
+# %% nbgrader={"grade": true, "grade_id": "test_pool_forward_fresh_inputs", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# Hidden tests of pool_forward (3 points): values in both modes, channel by channel, with
+# overlapping and disjoint windows; the default mode is "max".
+### BEGIN HIDDEN TESTS
+_rng = np.random.default_rng(55547)
+for _shape, _f, _s, _dtype, _case in _POOL_CASES:
+    _scales = (10.0 ** np.arange(_shape[3])).reshape(1, 1, 1, -1)   # channels of very different sizes
+    _A = (_rng.standard_normal(_shape) * _scales - 0.5).astype(_dtype)
+    _tol = 1e-4 if _dtype == np.float32 else 1e-7
+    for _mode in ("max", "average"):
+        _result = pool_forward(_A, {"f": _f, "stride": _s}, mode=_mode)
+        check(isinstance(_result, (tuple, list)) and len(_result) == 2, "pool_forward must return a pair (A, cache)")
+        check_close_quietly(_result[0], _pool_reference(_A, _f, _s, _mode),
+                            f"pool_forward, {_case}, mode {_mode!r}", rtol=_tol, atol=_tol)
+_A = _rng.standard_normal((2, 4, 6, 2))
+_result = pool_forward(_A, {"f": 2, "stride": 2})
+check(isinstance(_result, (tuple, list)) and len(_result) == 2, "pool_forward must return a pair (A, cache)")
+check_close_quietly(_result[0], _pool_reference(_A, 2, 2, "max"),
+                    "pool_forward called without a mode: the default mode must be max pooling")
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ## 5 - Backpropagation in a convolutional network
+#
+# Frameworks compute the backward pass for you, and in the original course this part was
+# optional. Here it is graded as a section of its own (20 points): you will see that the
+# backward pass of a convolution is again a convolution, and that pooling routes gradients
+# back to where they came from.
+#
+# ### 5.1 - Backward pass of the convolutional layer
+#
+# `conv_backward` receives `dZ`, the gradient of the cost with respect to the layer's output,
+# of shape `(m, n_H, n_W, n_C)`, and the cache of the forward pass. Every output entry
+# `Z[i, h, w, c]` came from one window of example `i` and filter `c`, so its gradient flows back
+# to exactly those numbers:
+#
+# - **to the input window**, weighted by the filter:
+#   $$ dA \mathrel{+}= \sum_{h=0}^{n_H-1} \sum_{w=0}^{n_W-1} W_c \times dZ_{hw} $$
+#   ```python
+#   da_prev_pad[vert_start:vert_end, horiz_start:horiz_end, :] += W[:, :, :, c] * dZ[i, h, w, c]
+#   ```
+# - **to the filter**, weighted by the window it saw:
+#   $$ dW_c \mathrel{+}= \sum_{h=0}^{n_H-1} \sum_{w=0}^{n_W-1} a_{slice} \times dZ_{hw} $$
+#   ```python
+#   dW[:, :, :, c] += a_slice * dZ[i, h, w, c]
+#   ```
+# - **to the bias**, which was added to every output entry of its filter:
+#   $$ db = \sum_h \sum_w dZ_{hw} $$
+#   ```python
+#   db[:, :, :, c] += dZ[i, h, w, c]
+#   ```
+#
+# All three are sums over examples and positions: windows overlap, so use `+=`, never `=`.
+# Start every gradient from zeros.
+#
+# The forward pass worked on the padded input, so the window gradients land in a padded
+# array `da_prev_pad`. The gradient of the real input is its interior. Write the interior as
+# `da_prev_pad[pad:pad + n_H_prev, pad:pad + n_W_prev, :]`: the shorter `[pad:-pad]` gives an
+# **empty** array when `pad == 0`, because `-0` is `0`.
+#
+# **Exercise 5 - `conv_backward`** (8 points).
+
+# %% nbgrader={"grade": false, "grade_id": "conv_backward", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def conv_backward(dZ, cache):
+    """
+    Backward pass of a convolutional layer.
+
+    Arguments:
+    dZ -- gradient of the cost with respect to the output Z, numpy array of shape (m, n_H, n_W, n_C)
+    cache -- the cache of conv_forward: (A_prev, W, b, hparameters)
+
+    Returns:
+    dA_prev -- gradient of the cost with respect to A_prev, numpy array of shape (m, n_H_prev, n_W_prev, n_C_prev)
+    dW -- gradient of the cost with respect to W, numpy array of shape (f, f, n_C_prev, n_C)
+    db -- gradient of the cost with respect to b, numpy array of shape (1, 1, 1, n_C)
+    """
+    # Unpack the cache and read the shapes and hyperparameters (≈ 6 lines)
+    ### BEGIN SOLUTION
+    (A_prev, W, b, hparameters) = cache
+    (m, n_H_prev, n_W_prev, n_C_prev) = A_prev.shape
+    (f, f, n_C_prev, n_C) = W.shape
+    stride = hparameters["stride"]
+    pad = hparameters["pad"]
+    (m, n_H, n_W, n_C) = dZ.shape
+    ### END SOLUTION
+
+    # Gradients, starting from zeros, and the padded input and gradient (≈ 5 lines)
+    ### BEGIN SOLUTION
+    dA_prev = np.zeros((m, n_H_prev, n_W_prev, n_C_prev))
+    dW = np.zeros((f, f, n_C_prev, n_C))
+    db = np.zeros((1, 1, 1, n_C))
+    A_prev_pad = zero_pad(A_prev, pad)
+    dA_prev_pad = zero_pad(dA_prev, pad)
+    ### END SOLUTION
+
+    for i in range(m):                       # each example
+        a_prev_pad = A_prev_pad[i]
+        da_prev_pad = dA_prev_pad[i]
+        for h in range(n_H):                 # each output row
+            for w in range(n_W):             # each output column
+                for c in range(n_C):         # each filter
+                    # Window corners, the window, and the three updates (≈ 8 lines)
+                    ### BEGIN SOLUTION
+                    vert_start = h * stride
+                    vert_end = vert_start + f
+                    horiz_start = w * stride
+                    horiz_end = horiz_start + f
+                    a_slice = a_prev_pad[vert_start:vert_end, horiz_start:horiz_end, :]
+                    da_prev_pad[vert_start:vert_end, horiz_start:horiz_end, :] += W[:, :, :, c] * dZ[i, h, w, c]
+                    dW[:, :, :, c] += a_slice * dZ[i, h, w, c]
+                    db[:, :, :, c] += dZ[i, h, w, c]
+                    ### END SOLUTION
+        # The gradient of example i is the interior of da_prev_pad (≈ 1 line)
+        ### BEGIN SOLUTION
+        dA_prev[i, :, :, :] = da_prev_pad[pad:pad + n_H_prev, pad:pad + n_W_prev, :]
+        ### END SOLUTION
+
+    return dA_prev, dW, db
+
+
+# %% nbgrader={"grade": true, "grade_id": "test_conv_backward_published", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# Public test of conv_backward with the published numbers (2 points)
+np.random.seed(1)
+A_prev = np.random.randn(10, 4, 4, 3)
+W = np.random.randn(2, 2, 3, 8)
+b = np.random.randn(1, 1, 1, 8)
+hparameters = {"pad": 2, "stride": 2}
+Z, cache_conv = conv_forward(A_prev, W, b, hparameters)
+result = conv_backward(Z, cache_conv)
+expect_type("conv_backward", "the result", result, tuple, hint="return dA_prev, dW, db")
+dA, dW, db = result
+print("dA_mean =", np.mean(dA))
+print("dW_mean =", np.mean(dW))
+print("db_mean =", np.mean(db))
+
+expect_shape("conv_backward", "dA_prev", dA, A_prev.shape,
+             hint="dA_prev has the shape of A_prev: take the interior of the padded gradient")
+expect_shape("conv_backward", "dW", dW, W.shape)
+expect_shape("conv_backward", "db", db, b.shape)
+expect_close("conv_backward", "the mean of dA_prev", np.mean(dA), 1.4524377775388075,
+             hint="add W[:, :, :, c] * dZ[i, h, w, c] into the window of the padded gradient with +=")
+expect_close("conv_backward", "the mean of dW", np.mean(dW), 1.7269914583139097,
+             hint="dW[:, :, :, c] += a_slice * dZ[i, h, w, c], with a_slice cut from the padded input")
+expect_close("conv_backward", "the mean of db", np.mean(db), 7.839232564616838,
+             hint="db[:, :, :, c] adds up dZ[i, h, w, c] over all examples and positions")
+all_public_tests_passed("conv_backward")
+
+# %% nbgrader={"grade": true, "grade_id": "test_conv_backward_fresh_inputs", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# Hidden tests of conv_backward (2 points): the three gradients on new inputs with padding,
+# uneven strides and non-square shapes.
+### BEGIN HIDDEN TESTS
+def _conv_backward_reference(dZ, A, W, stride, pad):
+    """Plain reference: one matrix product per kernel offset over strided views."""
+    A = np.asarray(A, dtype=np.float64)
+    dZ = np.asarray(dZ, dtype=np.float64)
+    A_pad = np.pad(A, ((0, 0), (pad, pad), (pad, pad), (0, 0)))
+    dA_pad = np.zeros_like(A_pad)
+    dW = np.zeros(W.shape)
+    f, n_H, n_W = W.shape[0], dZ.shape[1], dZ.shape[2]
+    for di in range(f):
+        for dj in range(f):
+            rows = slice(di, di + stride * (n_H - 1) + 1, stride)
+            cols = slice(dj, dj + stride * (n_W - 1) + 1, stride)
+            dA_pad[:, rows, cols, :] += dZ @ np.asarray(W[di, dj], dtype=np.float64).T
+            dW[di, dj] = np.tensordot(A_pad[:, rows, cols, :], dZ, axes=([0, 1, 2], [0, 1, 2]))
+    db = dZ.sum(axis=(0, 1, 2)).reshape(1, 1, 1, -1)
+    return dA_pad[:, pad:pad + A.shape[1], pad:pad + A.shape[2], :], dW, db
+
+def _check_conv_backward(cases, seed):
+    rng = np.random.default_rng(seed)
+    for shape, f, n_C, stride, pad, dtype, case in cases:
+        A = rng.standard_normal(shape).astype(dtype)
+        W = rng.standard_normal((f, f, shape[3], n_C)).astype(dtype)
+        b = rng.standard_normal((1, 1, 1, n_C)).astype(dtype)
+        hp = {"stride": stride, "pad": pad}
+        n_H = (shape[1] - f + 2 * pad) // stride + 1
+        n_W = (shape[2] - f + 2 * pad) // stride + 1
+        dZ = rng.standard_normal((shape[0], n_H, n_W, n_C)).astype(dtype)
+        result = conv_backward(dZ, (A, W, b, hp))
+        check(isinstance(result, (tuple, list)) and len(result) == 3,
+              "conv_backward must return the triple (dA_prev, dW, db)")
+        tol = 1e-4 if dtype == np.float32 else 1e-7
+        for got, want, name in zip(result, _conv_backward_reference(dZ, A, W, stride, pad), ("dA_prev", "dW", "db")):
+            check_close_quietly(got, want, f"conv_backward, {case}: {name}", rtol=tol, atol=tol)
+
+_check_conv_backward([
+    ((2, 7, 5, 3), 3, 2, 2, 1, np.float64, "7 x 5 input, f = 3, stride 2, pad 1"),
+    ((1, 6, 9, 2), 2, 3, 3, 2, np.float64, "6 x 9 input, stride 3 larger than f = 2, pad 2"),
+    ((2, 4, 3, 1), 2, 1, 1, 3, np.float64, "one channel, pad 3 wider than the filter"),
+    ((2, 5, 6, 3), 3, 2, 1, 1, np.float32, "float32 5 x 6 input, stride 1, pad 1"),
+], seed=66653)
+### END HIDDEN TESTS
+
+# %% nbgrader={"grade": true, "grade_id": "test_conv_backward_no_padding", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# Hidden tests of conv_backward (1 point): no padding, pad = 0.
+### BEGIN HIDDEN TESTS
+_check_conv_backward([
+    ((2, 6, 5, 2), 3, 2, 1, 0, np.float64, "pad = 0, stride 1"),
+    ((1, 8, 7, 3), 2, 2, 3, 0, np.float64, "pad = 0, stride 3"),
+], seed=77761)
+### END HIDDEN TESTS
+
+# %% nbgrader={"grade": true, "grade_id": "test_conv_backward_gradient_check", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# Hidden tests of conv_backward (3 points): numerical gradient checks. For the loss
+# sum(Z * dZ), the directional derivatives along random directions must match the gradients.
+### BEGIN HIDDEN TESTS
+_rng = np.random.default_rng(88867)
+for _shape, _f, _nc, _s, _p, _case in [((2, 5, 6, 2), 3, 3, 2, 1, "stride 2, pad 1"),
+                                       ((1, 4, 5, 3), 2, 2, 1, 2, "stride 1, pad 2")]:
+    _A = _rng.standard_normal(_shape)
+    _W = _rng.standard_normal((_f, _f, _shape[3], _nc))
+    _b = _rng.standard_normal((1, 1, 1, _nc))
+    _dZ = _rng.standard_normal(_conv_reference(_A, _W, _b, _s, _p).shape)
+    _result = conv_backward(_dZ, (_A, _W, _b, {"stride": _s, "pad": _p}))
+    check(isinstance(_result, (tuple, list)) and len(_result) == 3,
+          "conv_backward must return the triple (dA_prev, dW, db)")
+    _losses = {"dA_prev": lambda X: np.sum(_conv_reference(X, _W, _b, _s, _p) * _dZ),
+               "dW": lambda X: np.sum(_conv_reference(_A, X, _b, _s, _p) * _dZ),
+               "db": lambda X: np.sum(_conv_reference(_A, _W, X, _s, _p) * _dZ)}
+    for (_name, _loss), _x, _grad in zip(_losses.items(), (_A, _W, _b), _result):
+        check(np.shape(_grad) == np.shape(_x), f"conv_backward, {_case}: {_name} has the wrong shape")
+        for _ in range(3):
+            _v = _rng.standard_normal(_x.shape)
+            _numeric = directional_derivative(_loss, _x, _v)
+            check(np.isclose(np.sum(np.asarray(_grad, dtype=float) * _v), _numeric, rtol=1e-5, atol=1e-6),
+                  f"conv_backward, {_case}: {_name} does not match the numerical gradient")
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ### 5.2 - Backward pass of the pooling layer
+#
+# Pooling has no parameters, so its backward pass only computes `dA_prev`, the gradient with
+# respect to its input. Each output entry came from one window, and its gradient goes back to
+# that window, in a way that depends on the mode.
+#
+# #### 5.2.1 - Max pooling: the mask
+#
+# In max pooling, only the largest entry of a window reached the output: nudging any other
+# entry a little leaves the output unchanged. So the whole gradient of that output entry goes
+# to the position of the maximum, and the other positions get zero. A **mask** marks that
+# position:
+#
+# $$ X = \begin{bmatrix} 1 & 3 \\ 4 & 2 \end{bmatrix} \quad \rightarrow \quad
+#    M = \begin{bmatrix} 0 & 0 \\ 1 & 0 \end{bmatrix} $$
+#
+# `x == np.max(x)` builds it in one comparison. (Ties, where two entries share the maximum,
+# need no special care in this assignment.)
+#
+# **Exercise 6 - `create_mask_from_window`** (2 points).
+
+# %% nbgrader={"grade": false, "grade_id": "create_mask_from_window", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def create_mask_from_window(x):
+    """
+    Mark the position of the maximum of a window.
+
+    Arguments:
+    x -- window, numpy array of shape (f, f)
+
+    Returns:
+    mask -- boolean numpy array of the shape of x, True where x holds its maximum
+    """
+    # (≈ 1 line)
+    ### BEGIN SOLUTION
+    mask = (x == np.max(x))
+    ### END SOLUTION
+
+    return mask
+
+
+# %% nbgrader={"grade": true, "grade_id": "test_create_mask_from_window_published", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# Public test of create_mask_from_window with the published numbers (1 point)
+np.random.seed(1)
+x = np.random.randn(2, 3)
+mask = create_mask_from_window(x)
+print("x =\n", x)
+print("mask =\n", mask)
+
+expect_shape("create_mask_from_window", "mask", mask, (2, 3), hint="the mask has the shape of the window")
+expect_equal("create_mask_from_window", "mask", np.asarray(mask).astype(bool),
+             [[True, False, False], [False, False, False]],
+             hint="compare every entry of x with the largest one: x == np.max(x)")
+all_public_tests_passed("create_mask_from_window")
+
+# %% nbgrader={"grade": true, "grade_id": "test_create_mask_from_window_fresh_inputs", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# Hidden tests of create_mask_from_window (1 point): other window shapes and values.
+### BEGIN HIDDEN TESTS
+_rng = np.random.default_rng(99901)
+for _shape, _offset, _dtype, _case in [((3, 4), 0.0, np.float64, "a 3 x 4 window"),
+                                       ((1, 1), 0.0, np.float64, "a 1 x 1 window"),
+                                       ((2, 2), -10.0, np.float64, "a window of negative numbers"),
+                                       ((4, 3), 5.0, np.float32, "a float32 window of positive numbers")]:
+    _x = (_rng.standard_normal(_shape) + _offset).astype(_dtype)
+    _mask = create_mask_from_window(_x.copy())
+    check(np.shape(_mask) == _shape, f"create_mask_from_window, {_case}: the mask must have the shape of the window")
+    _m = np.asarray(_mask)
+    check(_m.dtype == bool or np.all((_m == 0) | (_m == 1)),
+          f"create_mask_from_window, {_case}: the mask must hold True/False (or 1/0) only")
+    check(np.array_equal(_m.astype(bool), _x == _x.max()),
+          f"create_mask_from_window, {_case}: the mask must be True exactly where the window holds its maximum")
+### END HIDDEN TESTS
+
+# %% [markdown]
+# #### 5.2.2 - Average pooling: distributing a value
+#
+# In average pooling, every entry of the window contributed equally, `1 / (n_H * n_W)` of
+# itself, to the output. So the gradient `dz` of that output entry is shared equally: each
+# entry of the window gets `dz / (n_H * n_W)`, where `(n_H, n_W)` is the window's shape.
+#
+# $$ dz = 1 \quad \rightarrow \quad dz_{window} = \begin{bmatrix} 1/4 & 1/4 \\ 1/4 & 1/4 \end{bmatrix} $$
+#
+# **Exercise 7 - `distribute_value`** (2 points). `np.full` or `np.ones` will help.
+
+# %% nbgrader={"grade": false, "grade_id": "distribute_value", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def distribute_value(dz, shape):
+    """
+    Share a gradient equally over a window.
+
+    Arguments:
+    dz -- the gradient of one output entry, a real number
+    shape -- (n_H, n_W), the shape of the window
+
+    Returns:
+    a -- numpy array of the given shape, every entry equal to dz / (n_H * n_W)
+    """
+    # Read the window's shape (≈ 1 line)
+    ### BEGIN SOLUTION
+    (n_H, n_W) = shape
+    ### END SOLUTION
+
+    # The share of each entry, and the array holding it everywhere (≈ 2 lines)
+    ### BEGIN SOLUTION
+    average = dz / (n_H * n_W)
+    a = np.ones(shape) * average
+    ### END SOLUTION
+
+    return a
+
+
+# %% nbgrader={"grade": true, "grade_id": "test_distribute_value_published", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# Public test of distribute_value with the published numbers (1 point)
+a = distribute_value(2, (2, 2))
+print("distributed value =\n", a)
+
+expect_shape("distribute_value", "a", a, (2, 2), hint="np.ones(shape) has the requested shape")
+expect_close("distribute_value", "a", a, [[0.5, 0.5], [0.5, 0.5]],
+             hint="each of the n_H * n_W entries gets dz / (n_H * n_W)")
+all_public_tests_passed("distribute_value")
+
+# %% nbgrader={"grade": true, "grade_id": "test_distribute_value_fresh_inputs", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# Hidden tests of distribute_value (1 point): other shapes and values.
+### BEGIN HIDDEN TESTS
+for _dz, _shape, _case in [(3.0, (2, 3), "a 2 x 3 window"),
+                           (-1.5, (1, 1), "a 1 x 1 window"),
+                           (7, (3, 3), "an integer gradient over a 3 x 3 window"),
+                           (0.9, (4, 2), "a 4 x 2 window")]:
+    _a = distribute_value(_dz, _shape)
+    check(np.shape(_a) == _shape, f"distribute_value, {_case}: the result must have the given shape")
+    check_close_quietly(_a, np.full(_shape, _dz / (_shape[0] * _shape[1])), f"distribute_value, {_case}")
+### END HIDDEN TESTS
+
+# %% [markdown]
+# #### 5.2.3 - Putting it together: `pool_backward`
+#
+# `pool_backward` walks over the output positions as `pool_forward` did. For example `i`,
+# position `(h, w)` and channel `c` it finds the window again and adds the window's share of
+# `dA[i, h, w, c]` into `dA_prev`:
+#
+# - `mode == "max"`: `dA_prev[i, window, c] += mask * dA[i, h, w, c]`, with the mask of the
+#   window of `A_prev`;
+# - `mode == "average"`: `dA_prev[i, window, c] += distribute_value(dA[i, h, w, c], (f, f))`.
+#
+# With a stride smaller than `f` the windows overlap, and an entry of `A_prev` collects
+# gradient from several windows: `+=`, not `=`. With a stride larger than `f` some entries
+# belong to no window; their gradient stays zero.
+#
+# **Exercise 8 - `pool_backward`** (8 points).
+
+# %% nbgrader={"grade": false, "grade_id": "pool_backward", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def pool_backward(dA, cache, mode="max"):
+    """
+    Backward pass of a pooling layer.
+
+    Arguments:
+    dA -- gradient of the cost with respect to the pooling output, numpy array of shape (m, n_H, n_W, n_C)
+    cache -- the cache of pool_forward: (A_prev, hparameters)
+    mode -- the pooling mode, "max" or "average"
+
+    Returns:
+    dA_prev -- gradient of the cost with respect to A_prev, numpy array of shape (m, n_H_prev, n_W_prev, n_C_prev)
+    """
+    # Unpack the cache, read the hyperparameters and the shapes (≈ 5 lines)
+    ### BEGIN SOLUTION
+    (A_prev, hparameters) = cache
+    stride = hparameters["stride"]
+    f = hparameters["f"]
+    (m, n_H_prev, n_W_prev, n_C_prev) = A_prev.shape
+    (m, n_H, n_W, n_C) = dA.shape
+    ### END SOLUTION
+
+    # The gradient, starting from zeros (≈ 1 line)
+    ### BEGIN SOLUTION
+    dA_prev = np.zeros(A_prev.shape)
+    ### END SOLUTION
+
+    for i in range(m):                       # each example
+        a_prev = A_prev[i]
+        for h in range(n_H):                 # each output row
+            for w in range(n_W):             # each output column
+                for c in range(n_C):         # each channel
+                    # Window corners (≈ 4 lines)
+                    ### BEGIN SOLUTION
+                    vert_start = h * stride
+                    vert_end = vert_start + f
+                    horiz_start = w * stride
+                    horiz_end = horiz_start + f
+                    ### END SOLUTION
+
+                    # Route the gradient back into the window (≈ 7 lines)
+                    ### BEGIN SOLUTION
+                    if mode == "max":
+                        a_prev_slice = a_prev[vert_start:vert_end, horiz_start:horiz_end, c]
+                        mask = create_mask_from_window(a_prev_slice)
+                        dA_prev[i, vert_start:vert_end, horiz_start:horiz_end, c] += mask * dA[i, h, w, c]
+                    elif mode == "average":
+                        da = dA[i, h, w, c]
+                        dA_prev[i, vert_start:vert_end, horiz_start:horiz_end, c] += distribute_value(da, (f, f))
+                    ### END SOLUTION
+
+    return dA_prev
+
+
+# %% nbgrader={"grade": true, "grade_id": "test_pool_backward_published", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# Public test of pool_backward with the published numbers (2 points)
+np.random.seed(1)
+A_prev = np.random.randn(5, 5, 3, 2)
+hparameters = {"stride": 1, "f": 2}
+A, cache = pool_forward(A_prev, hparameters)
+dA = np.random.randn(5, 4, 2, 2)
+print("mean of dA =", np.mean(dA))
+expected = {"max": [[0, 0], [5.05844394, -1.68282702], [0, 0]],
+            "average": [[0.08485462, 0.2787552], [1.26461098, -0.25749373], [1.17975636, -0.53624893]]}
+for mode, row in expected.items():
+    dA_prev = pool_backward(dA, cache, mode=mode)
+    print(f"mode = {mode}: dA_prev[1, 1] =\n", np.asarray(dA_prev)[1, 1] if np.ndim(dA_prev) == 4 else dA_prev)
+    expect_shape("pool_backward", f"dA_prev (mode {mode!r})", dA_prev, A_prev.shape,
+                 hint="dA_prev has the shape of A_prev")
+    expect_close("pool_backward", f"dA_prev[1, 1] (mode {mode!r})", dA_prev[1, 1], row,
+                 hint="max: add mask * dA[i, h, w, c] into the window; average: add "
+                      "distribute_value(dA[i, h, w, c], (f, f)); overlapping windows need +=")
+all_public_tests_passed("pool_backward")
+
+# %% nbgrader={"grade": true, "grade_id": "test_pool_backward_stride", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# Hidden tests of pool_backward (2 points): strides 2 and 3 (windows that do not overlap),
+# in both modes.
+### BEGIN HIDDEN TESTS
+def _pool_backward_reference(dA, A, f, stride, mode):
+    """Plain reference: route the gradient through the f x f strided views."""
+    A = np.asarray(A, dtype=np.float64)
+    dA = np.asarray(dA, dtype=np.float64)
+    n_H, n_W = dA.shape[1], dA.shape[2]
+    out = _pool_reference(A, f, stride, "max")
+    dA_prev = np.zeros_like(A)
+    for di in range(f):
+        for dj in range(f):
+            rows = slice(di, di + stride * (n_H - 1) + 1, stride)
+            cols = slice(dj, dj + stride * (n_W - 1) + 1, stride)
+            if mode == "max":
+                dA_prev[:, rows, cols, :] += dA * (A[:, rows, cols, :] == out)
+            else:
+                dA_prev[:, rows, cols, :] += dA / (f * f)
+    return dA_prev
+
+def _check_pool_backward(cases, seed):
+    rng = np.random.default_rng(seed)
+    for shape, f, stride, dtype, case in cases:
+        A = rng.standard_normal(shape).astype(dtype)      # continuous values: no ties
+        n_H, n_W = (shape[1] - f) // stride + 1, (shape[2] - f) // stride + 1
+        dA = rng.standard_normal((shape[0], n_H, n_W, shape[3])).astype(dtype)
+        tol = 1e-4 if dtype == np.float32 else 1e-7
+        for mode in ("max", "average"):
+            got = pool_backward(dA, (A, {"f": f, "stride": stride}), mode=mode)
+            check_close_quietly(got, _pool_backward_reference(dA, A, f, stride, mode),
+                                f"pool_backward, {case}, mode {mode!r}", rtol=tol, atol=tol)
+
+_check_pool_backward([
+    ((2, 6, 8, 2), 2, 2, np.float64, "f = 2, stride 2, 6 x 8 input"),
+    ((1, 9, 7, 3), 2, 3, np.float64, "stride 3 larger than f = 2"),
+    ((1, 7, 9, 2), 3, 3, np.float64, "f = 3, stride 3, 7 x 9 input"),
+], seed=12347)
+### END HIDDEN TESTS
+
+# %% nbgrader={"grade": true, "grade_id": "test_pool_backward_fresh_inputs", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# Hidden tests of pool_backward (2 points): overlapping windows, one example, one channel,
+# float32 inputs.
+### BEGIN HIDDEN TESTS
+_check_pool_backward([
+    ((2, 5, 6, 2), 3, 1, np.float64, "overlapping windows, f = 3, stride 1"),
+    ((1, 4, 4, 1), 2, 1, np.float64, "one example with one channel, stride 1"),
+    ((1, 7, 6, 2), 3, 2, np.float64, "overlapping windows, f = 3, stride 2"),
+    ((2, 5, 4, 2), 2, 1, np.float32, "float32 input, stride 1"),
+], seed=23459)
+### END HIDDEN TESTS
+
+# %% nbgrader={"grade": true, "grade_id": "test_pool_backward_gradient_check", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# Hidden tests of pool_backward (2 points): numerical gradient checks of the loss
+# sum(A * dA) along random directions, in both modes.
+### BEGIN HIDDEN TESTS
+_rng = np.random.default_rng(34567)
+for _shape, _f, _s, _case in [((1, 5, 6, 2), 2, 1, "f = 2, stride 1"), ((1, 7, 5, 2), 3, 2, "f = 3, stride 2")]:
+    _A = _rng.standard_normal(_shape)
+    _out = _pool_reference(_A, _f, _s, "max")
+    _dA = _rng.standard_normal(_out.shape)
+    for _mode in ("max", "average"):
+        _grad = pool_backward(_dA, (_A, {"f": _f, "stride": _s}), mode=_mode)
+        check(np.shape(_grad) == _A.shape, f"pool_backward, {_case}, mode {_mode!r}: dA_prev has the wrong shape")
+        _loss = lambda X: np.sum(_pool_reference(X, _f, _s, _mode) * _dA)
+        for _ in range(3):
+            _v = _rng.standard_normal(_A.shape)
+            check(np.isclose(np.sum(np.asarray(_grad, dtype=float) * _v), directional_derivative(_loss, _A, _v, eps=1e-7),
+                             rtol=1e-4, atol=1e-6),
+                  f"pool_backward, {_case}, mode {_mode!r}: dA_prev does not match the numerical gradient")
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ## What you built
+#
+# You now have every piece of a convolutional network's two signature layers:
+#
+# - `zero_pad` and `conv_forward` turn a batch into feature maps, one filter at a time;
+# - `pool_forward` shrinks the feature maps, channel by channel;
+# - `conv_backward` and `pool_backward` send the gradients back to the input and to the
+#   filters, so that gradient descent can learn them.
+#
+# Your loops are clear but slow: Python visits every window one by one. The next assignment
+# builds a small network from the same layers, written so that NumPy visits the windows for
+# you, and trains it to read hand signs.

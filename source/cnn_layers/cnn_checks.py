@@ -1,0 +1,130 @@
+"""Checks used by the test cells of the cnn_layers notebook.
+
+Every check raises ``TestFailure`` (an ``AssertionError``) with a message that says
+what was checked, what was expected, what your code gave back and where to look.
+The public test cells use these with the published numbers; the hidden tests that
+run at grading use ``check`` and ``check_close_quietly``, whose messages name the
+property that failed but never the hidden inputs or the expected values.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+__all__ = [
+    "TestFailure", "expect_type", "expect_shape", "expect_close", "expect_equal",
+    "expect_scalar", "all_public_tests_passed", "check", "check_close_quietly",
+    "directional_derivative",
+]
+
+
+class TestFailure(AssertionError):
+    """A test found a mistake; the message tells the student what and where to look."""
+
+    __test__ = False  # not a pytest test class
+
+
+def _show(value: Any) -> str:
+    """A short, readable rendering of a value for a failure message."""
+    if isinstance(value, np.ndarray):
+        text = np.array2string(value, precision=8, threshold=40, edgeitems=3)
+        text = text.replace("\n", "\n" + " " * 14)
+        return f"{text}  (array of shape {value.shape})"
+    return repr(value)
+
+
+def _fail(function: str, what: str, expected: Any, got: Any, hint: str) -> None:
+    lines = [f"{function}: {what} is not right.",
+             f"    expected: {_show(expected)}",
+             f"    you gave: {_show(got)}"]
+    if hint:
+        lines.append(f"Where to look: {hint}")
+    raise TestFailure("\n".join(lines))
+
+
+def expect_type(function: str, what: str, got: Any, kind: type | tuple, hint: str = "") -> None:
+    """Check that ``got`` is an instance of ``kind`` (e.g. a tuple of two)."""
+    if not isinstance(got, kind):
+        names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+        raise TestFailure(
+            f"{function}: {what} should be a {names}, but your code gave a {type(got).__name__}."
+            + (f"\nWhere to look: {hint}" if hint else ""))
+
+
+def expect_shape(function: str, what: str, got: Any, shape: Sequence[int], hint: str = "") -> None:
+    """Check that ``got`` is an array of exactly ``shape``."""
+    if not isinstance(got, np.ndarray):
+        raise TestFailure(
+            f"{function}: {what} should be a NumPy array of shape {tuple(shape)}, but your code "
+            f"gave a {type(got).__name__}. Did a `None` placeholder or a missing return stay behind?")
+    if got.shape != tuple(shape):
+        _fail(function, f"the shape of {what}", tuple(shape), got.shape, hint)
+
+
+def expect_close(function: str, what: str, got: Any, expected: Any, hint: str = "",
+                 rtol: float = 1e-6, atol: float = 1e-8) -> None:
+    """Check values with a tolerance (the last digits differ between NumPy builds)."""
+    expected = np.asarray(expected)
+    try:
+        got_array = np.asarray(got, dtype=float)
+    except (TypeError, ValueError):
+        _fail(function, what, expected, got, hint)
+    if got_array.shape != expected.shape:
+        _fail(function, f"the shape of {what}", expected.shape, got_array.shape, hint)
+    if not np.allclose(got_array, expected, rtol=rtol, atol=atol):
+        _fail(function, what, expected, got_array, hint)
+
+
+def expect_equal(function: str, what: str, got: Any, expected: Any, hint: str = "") -> None:
+    """Check exact equality (for booleans, shapes and integers)."""
+    expected = np.asarray(expected)
+    got_array = np.asarray(got)
+    if got_array.shape != expected.shape or not np.array_equal(got_array, expected):
+        _fail(function, what, expected, got, hint)
+
+
+def expect_scalar(function: str, what: str, got: Any, hint: str = "") -> None:
+    """Check that ``got`` is a single real number, not an array of shape (1, 1, 1)."""
+    if isinstance(got, (bool, np.bool_)) or np.ndim(got) != 0 or not np.isrealobj(got):
+        shape = getattr(got, "shape", None)
+        raise TestFailure(
+            f"{function}: {what} should be a single real number, but your code gave "
+            f"{type(got).__name__}" + (f" of shape {shape}" if shape is not None else "") + "."
+            + (f"\nWhere to look: {hint}" if hint else ""))
+
+
+def all_public_tests_passed(function: str) -> None:
+    """Tell the student the public tests passed, and that hidden tests come at grading."""
+    print(f"\N{CHECK MARK} {function}: all public tests passed. "
+          "Hidden tests with new inputs run when your notebook is graded.")
+
+
+def check(condition: Any, message: str) -> None:
+    """Hidden-test assertion: fail with ``message`` only, never with data."""
+    if not bool(condition):
+        raise TestFailure(message)
+
+
+def check_close_quietly(got: Any, expected: np.ndarray, message: str,
+                        rtol: float = 1e-6, atol: float = 1e-8) -> None:
+    """Hidden-test comparison: shape and values, failing with ``message`` only."""
+    try:
+        got_array = np.asarray(got, dtype=float)
+    except (TypeError, ValueError):
+        raise TestFailure(f"{message} (the result is not a numeric array)") from None
+    if got_array.shape != np.shape(expected):
+        raise TestFailure(f"{message} (the shape is wrong)")
+    if not np.allclose(got_array, expected, rtol=rtol, atol=atol):
+        raise TestFailure(f"{message} (values wrong at some positions)")
+
+
+def directional_derivative(loss: Callable[[np.ndarray], float], x: np.ndarray,
+                           direction: np.ndarray, eps: float = 1e-6) -> float:
+    """Central finite difference of ``loss`` at ``x`` along ``direction``.
+
+    For a correct gradient ``g`` of ``loss`` at ``x``, the result is close to
+    ``np.sum(g * direction)``.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    return (loss(x + eps * direction) - loss(x - eps * direction)) / (2 * eps)
