@@ -7,6 +7,7 @@
 """
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -44,8 +45,9 @@ def write_if_changed(nb: nbformat.NotebookNode, path: Path) -> bool:
 
 def nbgrader(*args: str) -> None:
     """Run a stock nbgrader command from the course root, with the kit's config."""
+    env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}   # kernels draw inline
     result = subprocess.run([sys.executable, "-m", "nbgrader", *args, "--log-level=WARN"],
-                            cwd=ROOT, capture_output=True, text=True)
+                            cwd=ROOT, capture_output=True, text=True, env=env)
     if result.returncode != 0:
         raise RuntimeError(f"nbgrader {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
 

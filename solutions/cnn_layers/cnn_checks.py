@@ -27,6 +27,8 @@ class TestFailure(AssertionError):
 
 def _show(value: Any) -> str:
     """A short, readable rendering of a value for a failure message."""
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        return repr(value.item())
     if isinstance(value, np.ndarray):
         text = np.array2string(value, precision=8, threshold=40, edgeitems=3)
         text = text.replace("\n", "\n" + " " * 14)

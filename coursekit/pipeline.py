@@ -1,0 +1,220 @@
+"""One submission through nbgrader's autograde pipeline, without writing the gradebook.
+
+``Pipeline.grade`` does what ``nbgrader autograde`` does for one student, in the same order and
+with the same configured preprocessors (sanitize, then autograde), except the ones that write
+the gradebook; it returns what they would have written. ``record`` then writes it, exactly as
+nbgrader's ``SaveAutoGrades``, ``AssignLatePenalties`` and ``RecordFlags`` do, in one place.
+This split lets many workers grade while one writer owns the gradebook.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import time
+from dataclasses import dataclass, field
+from fnmatch import fnmatch
+from pathlib import Path
+from typing import Any
+
+import nbformat
+from nbgrader import utils
+from nbgrader.api import Gradebook, MissingEntry
+from nbgrader.converters import Autograde
+from nbgrader.coursedir import CourseDirectory
+from nbgrader.preprocessors import AssignLatePenalties, SaveAutoGrades
+from traitlets.config import Config, PyFileConfigLoader
+
+from coursekit.course import ROOT
+from coursekit.preprocessors import RecordFlags
+
+WRITERS = (SaveAutoGrades, AssignLatePenalties, RecordFlags)   # these touch the gradebook
+
+
+def load_config(root: Path = ROOT) -> Config:
+    """The course's nbgrader configuration (nbgrader_config.py at the root)."""
+    return PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config()
+
+
+@dataclass
+class NotebookResult:
+    notebook: str
+    missing: bool = False
+    scores: dict[str, float | None] = field(default_factory=dict)     # grade cell -> auto score
+    comments: dict[str, str | None] = field(default_factory=dict)     # solution/task cell -> auto comment
+    flags: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+@dataclass
+class SubmissionResult:
+    assignment: str
+    student: str
+    timestamp: str | None
+    notebooks: list[NotebookResult]
+    seconds: float = 0.0
+    error: str | None = None
+
+
+def submitted_hash(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else ""
+
+
+class Pipeline:
+    """nbgrader's autograde steps for one student at a time (built once per worker)."""
+
+    def __init__(self, config: Config, db_url: str | None = None) -> None:
+        self.config = config
+        self.coursedir = CourseDirectory(config=config)
+        if db_url:
+            self.coursedir.db_url = db_url
+        converter = Autograde(coursedir=self.coursedir, config=config)
+        self.exporter = converter.exporter_class(parent=converter, config=config)
+        self.sanitize = [cls(config=config) for cls in converter.sanitize_preprocessors]
+        self.autograde = [cls(config=config) for cls in converter.autograde_preprocessors
+                          if not issubclass(cls, WRITERS)]
+        self.ignore = self.coursedir.ignore
+        self.exclude = converter.exclude_overwriting
+
+    def _resources(self, assignment: str, student: str, notebook: str) -> dict:
+        return {"unique_key": notebook, "output_files_dir": f"{notebook}_files",
+                "nbgrader": {"student": student, "assignment": assignment, "notebook": notebook,
+                             "db_url": self.coursedir.db_url}}
+
+    def _folders(self, assignment: str, student: str) -> tuple[Path, Path, Path]:
+        cd = self.coursedir
+        return (Path(cd.format_path(cd.submitted_directory, student, assignment)),
+                Path(cd.format_path(cd.autograded_directory, student, assignment)),
+                Path(cd.format_path(cd.source_directory, ".", assignment)))
+
+    def _copy_files(self, submitted: Path, autograded: Path, source: Path, assignment: str) -> None:
+        """As nbgrader: the student's other files, then the instructor's over them (no symlinks)."""
+        keep = set(self.exclude.get(assignment, []))
+        for origin, instructor in ((submitted, False), (source, True)):
+            for path in sorted(origin.rglob("*")):
+                rel = path.relative_to(origin)
+                if (path.is_symlink() or not path.is_file() or path.suffix == ".ipynb"
+                        or any(fnmatch(part, pattern) for part in rel.parts for pattern in self.ignore)
+                        or (instructor and str(rel) in keep)):
+                    continue
+                target = autograded / rel
+                target.parent.mkdir(parents=True, exist_ok=True)
+                if target.exists():
+                    target.unlink()
+                shutil.copyfile(path, target)
+
+    def grade(self, assignment: str, student: str, notebooks: list[str]) -> SubmissionResult:
+        started = time.monotonic()
+        submitted, autograded, source = self._folders(assignment, student)
+        timestamp = self.coursedir.get_existing_timestamp(str(submitted))
+        shutil.rmtree(autograded, ignore_errors=True)
+        autograded.mkdir(parents=True)
+        self._copy_files(submitted, autograded, source, assignment)
+        results = []
+        for notebook in notebooks:
+            path = submitted / f"{notebook}.ipynb"
+            if not path.exists():
+                results.append(NotebookResult(notebook, missing=True))
+                continue
+            results.append(self._grade_notebook(path, autograded, assignment, student, notebook))
+        for path in autograded.rglob("*"):
+            if path.is_file():
+                os.chmod(path, 0o644)
+        return SubmissionResult(assignment, student, timestamp.isoformat() if timestamp else None,
+                                results, seconds=round(time.monotonic() - started, 3))
+
+    def _grade_notebook(self, path: Path, autograded: Path, assignment: str, student: str,
+                        notebook: str) -> NotebookResult:
+        started = time.monotonic()
+        resources = self._resources(assignment, student, notebook)
+        text, _ = self.exporter.from_filename(str(path), resources=dict(resources))
+        nb = nbformat.reads(text, as_version=4)
+        for step in self.sanitize:
+            nb, resources = step(nb, resources)
+        nb = nbformat.reads(nbformat.writes(nb), as_version=4)    # as nbgrader: written, read again
+        for step in self.autograde:
+            nb, resources = step(nb, resources)
+        nb.metadata.setdefault("coursekit", {})["submitted_sha256"] = submitted_hash(path)
+        scores, comments = grades_of(nb)
+        target = autograded / f"{notebook}.ipynb"
+        partial = target.with_suffix(".ipynb.partial")
+        nbformat.write(nb, partial)
+        partial.replace(target)
+        return NotebookResult(notebook, scores=scores, comments=comments,
+                              flags=list(nb.metadata["coursekit"].get("flags", [])),
+                              seconds=round(time.monotonic() - started, 3))
+
+
+def grades_of(nb: Any) -> tuple[dict, dict]:
+    """The auto scores and auto comments nbgrader's SaveAutoGrades derives from a notebook."""
+    scores, comments = {}, {}
+    for cell in nb.cells:
+        if "nbgrader" not in cell.metadata:
+            continue
+        grade_id = cell.metadata.nbgrader.get("grade_id")
+        if utils.is_grade(cell):
+            scores[grade_id] = utils.determine_grade(cell)[0]
+        if utils.is_solution(cell) or utils.is_task(cell):
+            unchanged = cell.metadata.nbgrader.get("checksum", None) == utils.compute_checksum(cell)
+            comments[grade_id] = "No response." if unchanged and not utils.is_task(cell) else None
+    return scores, comments
+
+
+def record(result: SubmissionResult, config: Config, db_url: str) -> None:
+    """Write one submission's results into the gradebook, as nbgrader's writers would."""
+    late = AssignLatePenalties(config=config)
+    late.init_plugin()
+    with Gradebook(db_url) as gb:          # as nbgrader: the student first, in its own session
+        gb.update_or_create_student(result.student)
+    with Gradebook(db_url) as gb:
+        if result.timestamp:
+            submission = gb.update_or_create_submission(result.assignment, result.student,
+                                                        timestamp=result.timestamp)
+        else:
+            submission = gb.update_or_create_submission(result.assignment, result.student)
+        for outcome in result.notebooks:
+            notebook = gb.find_submission_notebook(outcome.notebook, result.assignment, result.student)
+            comments = {c.name: c for c in notebook.comments}
+            for grade in notebook.grades:
+                if outcome.missing:
+                    grade.auto_score, grade.needs_manual_grade = 0, False
+                    continue
+                if grade.name not in outcome.scores:
+                    continue
+                grade.auto_score = outcome.scores[grade.name]
+                grade.needs_manual_grade = grade.manual_score is not None or grade.auto_score is None
+            for name, text in outcome.comments.items():
+                if name in comments:
+                    comments[name].auto_comment = text
+            if outcome.flags:
+                notebook.flagged = True
+            gb.db.flush()
+            notebook.late_submission_penalty = None
+            if submission.total_seconds_late > 0 and not outcome.missing:
+                penalty = late.plugin_inst.late_submission_penalty(
+                    result.student, notebook.score, submission.total_seconds_late)
+                if penalty is not None:
+                    notebook.late_submission_penalty = late._check_late_penalty(notebook, penalty)
+        gb.db.commit()
+
+
+def is_graded(pipeline: Pipeline, gb: Gradebook, assignment: str, student: str, notebooks: list[str]) -> bool:
+    """Whether this submission is already in the gradebook, fully scored, from the same files."""
+    submitted, autograded, _ = pipeline._folders(assignment, student)
+    try:
+        submission = gb.find_submission(assignment, student)
+    except MissingEntry:
+        return False
+    for notebook in submission.notebooks:
+        if any(grade.auto_score is None and grade.manual_score is None for grade in notebook.grades):
+            return False
+    for notebook in notebooks:
+        graded = autograded / f"{notebook}.ipynb"
+        if not graded.exists():
+            if (submitted / f"{notebook}.ipynb").exists():
+                return False
+            continue
+        meta = nbformat.read(graded, as_version=4).metadata.get("coursekit", {})
+        if meta.get("submitted_sha256") != submitted_hash(submitted / f"{notebook}.ipynb"):
+            return False
+    return True

@@ -1,0 +1,63 @@
+#!/usr/bin/env python3
+"""The kit's entry points; they need nothing but python3.
+
+    python3 tasks.py grade-samples     build, grade the sample class, feedback, CSV, report
+    python3 tasks.py test [args]       the test suite (extra arguments go to pytest)
+    python3 tasks.py shell             a shell command line for the kit's environment
+
+Each first makes sure `.venv/` holds exactly the pinned `requirements.txt`.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+PYTHON = VENV / "bin" / "python"
+STAMP = VENV / ".requirements.sha256"
+
+
+def ensure_environment() -> None:
+    """Create .venv and install the pinned requirements when they changed."""
+    wanted = hashlib.sha256((ROOT / "requirements.txt").read_bytes()).hexdigest()
+    if PYTHON.exists() and STAMP.exists() and STAMP.read_text().strip() == wanted:
+        return
+    if not PYTHON.exists():
+        print("creating .venv/ ...", flush=True)
+        try:
+            venv.create(VENV, with_pip=True)
+        except Exception as exc:   # Debian without python3-venv, for example
+            sys.exit(f"could not create a virtual environment ({exc}); install python3-venv")
+    print("installing the pinned requirements into .venv/ (first run only) ...", flush=True)
+    subprocess.run([str(PYTHON), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+                    "-r", str(ROOT / "requirements.txt")], check=True)
+    STAMP.write_text(wanted)
+
+
+def run(*args: str) -> int:
+    env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    return subprocess.run([str(PYTHON), *args], cwd=ROOT, env=env).returncode
+
+
+def main(argv: list[str]) -> int:
+    command, rest = (argv[0], argv[1:]) if argv else ("help", [])
+    if command not in ("grade-samples", "test", "shell"):
+        print(__doc__)
+        return 0 if command == "help" else 2
+    ensure_environment()
+    if command == "grade-samples":
+        return run("-m", "coursekit", "main", *rest)
+    if command == "test":
+        return run("-m", "pytest", *rest)
+    print(f"source {VENV}/bin/activate")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,128 @@
+"""Generated folders match what the build makes from source/, and release nothing secret."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from coursekit.assignment import Assignment, nbgrader_meta
+from coursekit.build import notebook_from_text
+from coursekit.course import assignments
+from tests.conftest import REPO, copy_course, run
+
+ASSIGNMENTS = assignments(REPO)
+
+
+def files(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file() and "__pycache__" not in p.parts}
+
+
+@pytest.mark.parametrize("name", ASSIGNMENTS)
+def test_source_notebook_is_built_from_its_text_twin(name):
+    built = nbformat.writes(notebook_from_text(REPO / "notebooks" / name / f"{name}.py")) + "\n"
+    assert (REPO / "source" / name / f"{name}.ipynb").read_text() == built, \
+        "source/ is out of date: run `python -m coursekit build`"
+
+
+@pytest.mark.parametrize("name", ASSIGNMENTS)
+def test_source_notebook_has_no_outputs(name):
+    nb = nbformat.read(REPO / "source" / name / f"{name}.ipynb", as_version=4)
+    assert all(not c.get("outputs") and c.get("execution_count") is None
+               for c in nb.cells if c.cell_type == "code")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ASSIGNMENTS)
+def test_regenerating_the_release_and_samples_reproduces_the_committed_files(tmp_path, name):
+    course = copy_course(tmp_path / "course")
+    run(course, "coursekit", "build", name, "--no-solutions")
+    assert files(course / "release" / name) == files(REPO / "release" / name), \
+        "release/ differs from what source/ generates: run `python -m coursekit build`"
+    for student in (REPO / "submitted").iterdir():
+        if (student / name).is_dir():
+            assert files(course / "submitted" / student.name / name) == files(student / name)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ASSIGNMENTS)
+def test_worked_solutions_match_the_source_and_show_their_results(tmp_path, name):
+    course = copy_course(tmp_path / "course")
+    run(course, "coursekit", "build", name, "--no-samples")
+    fresh = nbformat.read(course / "solutions" / name / f"{name}.ipynb", as_version=4)
+    committed = nbformat.read(REPO / "solutions" / name / f"{name}.ipynb", as_version=4)
+    assert [c.source for c in fresh.cells] == [c.source for c in committed.cells]
+    fresh_files, committed_files = files(course / "solutions" / name), files(REPO / "solutions" / name)
+    assert fresh_files.keys() == committed_files.keys()
+    assert {k: v for k, v in fresh_files.items() if not k.endswith(".ipynb")} == \
+        {k: v for k, v in committed_files.items() if not k.endswith(".ipynb")}
+    outputs = [o for c in committed.cells if c.cell_type == "code" for o in c.outputs]
+    assert not [o for o in outputs if o.output_type == "error"], "the worked solutions raise"
+    assert any("image/png" in o.get("data", {}) for o in outputs), "the figures are missing"
+    assert not any("BEGIN HIDDEN TESTS" in c.source for c in committed.cells)
+
+
+def secret_lines(source: Path) -> list[str]:
+    """Lines that only exist inside solution or hidden-test regions of the source notebook."""
+    nb = nbformat.read(source, as_version=4)
+    secret, public = set(), set()
+    for cell in nb.cells:
+        inside = False
+        for line in cell.source.splitlines():
+            text = line.strip()
+            if re.search(r"BEGIN (SOLUTION|HIDDEN TESTS)", text):
+                inside = True
+            elif re.search(r"END (SOLUTION|HIDDEN TESTS)", text):
+                inside = False
+            elif text and not text.startswith("#"):
+                (secret if inside else public).add(text)
+    return sorted(line for line in secret - public if len(line) > 12)
+
+
+@pytest.mark.parametrize("name", ASSIGNMENTS)
+def test_nothing_released_contains_a_solution_or_a_hidden_test(name):
+    secrets = secret_lines(REPO / "source" / name / f"{name}.ipynb")
+    assert len(secrets) > 20
+    for path, data in files(REPO / "release" / name).items():
+        text = data.decode("utf-8", "replace")
+        assert "BEGIN SOLUTION" not in text and "BEGIN HIDDEN TESTS" not in text, path
+        if path.endswith(".ipynb"):
+            text = "\n".join(c.source for c in nbformat.reads(text, as_version=4).cells)
+        leaked = [line for line in secrets if line in text]
+        assert not leaked, f"{path} contains source-only lines: {leaked[:3]}"
+
+
+@pytest.mark.parametrize("name", ASSIGNMENTS)
+def test_every_graded_function_has_one_answer_cell_and_named_test_cells(name):
+    nb = nbformat.read(REPO / "release" / name / f"{name}.ipynb", as_version=4)
+    assignment = Assignment.from_source(REPO / "source" / name / f"{name}.ipynb")
+    ids = [nbgrader_meta(c).get("grade_id") for c in nb.cells]
+    for function in assignment.functions:
+        answers = [c for c in nb.cells if nbgrader_meta(c).get("grade_id") == function]
+        assert len(answers) == 1 and nbgrader_meta(answers[0]).get("solution")
+        assert f"def {function}(" in answers[0].source
+        assert "### START CODE HERE ###" in answers[0].source
+        assert any(i and i.startswith(f"test_{function}") for i in ids)
+    for cell in nb.cells:
+        meta = nbgrader_meta(cell)
+        if meta.get("grade") and not meta.get("solution"):
+            assert any(meta["grade_id"].startswith(f"test_{f}") for f in assignment.functions)
+    assert len(ids) == len(set(ids) - {None}) + ids.count(None)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ASSIGNMENTS)
+def test_source_notebook_runs_top_to_bottom_with_figures(name, monkeypatch):
+    from nbclient import NotebookClient
+    monkeypatch.delenv("MPLBACKEND", raising=False)      # the kernel draws inline, as in Jupyter
+    nb = nbformat.read(REPO / "source" / name / f"{name}.ipynb", as_version=4)
+    NotebookClient(nb, timeout=600, kernel_name="python3",
+                   resources={"metadata": {"path": str(REPO / "source" / name)}}).execute()
+    errors = [(nbgrader_meta(c).get("grade_id"), o.get("evalue")) for c in nb.cells
+              if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
+    assert not errors
+    figures = [c for c in nb.cells if c.cell_type == "code"
+               and any("image/png" in o.get("data", {}) for o in c.outputs)]
+    assert len(figures) >= 4
