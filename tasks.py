@@ -42,6 +42,7 @@ def ensure_environment() -> None:
 def run(*args: str) -> int:
     env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
     env["PYTHONDONTWRITEBYTECODE"] = "1"
+    env["PATH"] = f"{VENV / 'bin'}{os.pathsep}{env.get('PATH', '')}"   # nbgrader calls `alembic`
     return subprocess.run([str(PYTHON), *args], cwd=ROOT, env=env).returncode
 
 

@@ -6,6 +6,8 @@ import os
 import sys
 
 os.environ.setdefault("MPLBACKEND", "Agg")
+# nbgrader runs the `alembic` command of its own environment when it creates a gradebook
+os.environ["PATH"] = os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")
 
 
 def _build(args: argparse.Namespace) -> None:

@@ -74,6 +74,7 @@ class NotebookGrader:
         self.assignment, self.zygote, self.config = assignment, zygote, config
         self.isolation = config.resolved_isolation()
         self.session: Session | None = None
+        self.cgroup = True
         self.restarts = 0
         self.flags: set[str] = set()
         self.skips: dict[int, set[int]] = {}
@@ -100,6 +101,7 @@ class NotebookGrader:
                     raise GradingStopped("the code stopped the grader's Python process too often")
                 self.restarts += 1
             self.session = Session(self.zygote, self._spec())
+            self.cgroup = self.cgroup and self.session.cgroup
             for cell, source in self.done:
                 skip = self.skips.setdefault(cell, set())
                 result = self.session.run_cell(cell, source, skip, self.config.cell_timeout)
@@ -253,8 +255,9 @@ class NotebookGrader:
         finally:
             if self.session is not None:
                 self.session.close()
+        limits = "cgroup" if self.cgroup and self.session is not None else "rlimits"
         return {"flags": sorted(self.flags), "restarts": self.restarts, "isolation": self.isolation,
-                "seconds": round(time.monotonic() - started, 3)}
+                "limits": limits, "seconds": round(time.monotonic() - started, 3)}
 
 
 class _ArgumentLimit:

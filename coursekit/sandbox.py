@@ -31,6 +31,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from coursekit.cgroups import SessionCgroup
+
 CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC = 0x00020000, 0x04000000, 0x08000000
 CLONE_NEWPID, CLONE_NEWNET = 0x20000000, 0x40000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
@@ -311,15 +313,21 @@ def _leader(spec: dict, session_fd: int, control_fd: int) -> None:
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     os.setsid()
     uid = spec["uid_base"] + os.getpid()
+    cgroup = None
     if spec["isolation"] == "namespaces":
+        limits = spec["limits"]
+        cgroup = SessionCgroup(f"session-{os.getpid()}", limits["memory_mb"], limits["max_processes"])
         _check(_libc.unshare(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS), "unshare")
     else:
         spec["host_workdir"] = tempfile.mkdtemp(prefix="coursekit-")
     pid = os.fork()
     if pid == 0:
         os.close(control_fd)
+        if cgroup is not None and cgroup.active:
+            cgroup.join()
         _student(spec, session_fd, uid)
     os.close(session_fd)
+    os.write(control_fd, json.dumps({"cgroup": bool(cgroup and cgroup.active)}).encode() + b"\n")
     pidfd = os.pidfd_open(pid)
     poller = select.poll()
     poller.register(control_fd, select.POLLIN | select.POLLHUP | select.POLLERR)
@@ -340,6 +348,8 @@ def _leader(spec: dict, session_fd: int, control_fd: int) -> None:
             break
     if "host_workdir" in spec:
         shutil.rmtree(spec["host_workdir"], ignore_errors=True)
+    if cgroup is not None:
+        cgroup.remove()
 
 
 def _kill_session(pid: int, isolation: str) -> None:

@@ -6,6 +6,7 @@ restarts it and replays the cells that ran before).
 """
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -71,6 +72,23 @@ class Session:
             self.process.kill()
             raise SandboxUnavailable(f"the sandbox could not be set up: {hello!r:.300}")
         self.alive = True
+        self.cgroup = self._leader_says().get("cgroup", False)
+
+    def _leader_says(self) -> dict:
+        """The leader's first line on the control socket (trusted: the leader runs no student code)."""
+        self.process.control.settimeout(5)
+        try:
+            line = b""
+            while not line.endswith(b"\n"):
+                chunk = self.process.control.recv(256)
+                if not chunk:
+                    break
+                line += chunk
+            return json.loads(line or b"{}")
+        except (OSError, ValueError):
+            return {}
+        finally:
+            self.process.control.settimeout(None)
 
     def close(self) -> None:
         if self.alive:

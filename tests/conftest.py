@@ -35,6 +35,7 @@ def run(course: Path, *args: str, check: bool = True, timeout: float = 900) -> s
     """Run ``python -m <args>`` in the course copy with this interpreter."""
     env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
     env["PYTHONDONTWRITEBYTECODE"] = "1"
+    env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
     result = subprocess.run([sys.executable, "-m", *args], cwd=course, env=env, capture_output=True,
                             text=True, timeout=timeout)
     if check and result.returncode != 0:
