@@ -43,11 +43,12 @@ c.ClearSolutions.code_stub = {
 c.GenerateSolution.preprocessors = [
     IncludeHeaderFooter, LockCells, ClearOutput, ClearMarkScheme, ClearHiddenTests, Execute]
 c.Execute.timeout = 120          # per cell, for generate_solution (the instructor's own code)
+c.Execute.record_timing = False   # no run times in the committed solutions: rebuilds are byte-identical
 
 # --- autograding ------------------------------------------------------------------------------
 c.Autograde.exporter_class = TolerantNotebookExporter
 c.Autograde.sanitize_preprocessors = [
-    ClearOutput, DeduplicateIds, OverwriteKernelspec, DetectTampering, OverwriteCells, CheckCellMetadata]
+    ClearOutput, DeduplicateIds, DetectTampering, OverwriteKernelspec, OverwriteCells, CheckCellMetadata]
 c.Autograde.autograde_preprocessors = [
     SandboxedExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades,
     AssignLatePenalties, CheckCellMetadata, RecordFlags]

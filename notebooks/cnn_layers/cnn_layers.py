@@ -940,11 +940,14 @@ all_public_tests_passed("create_mask_from_window")
 # Hidden tests of create_mask_from_window (1 point): other window shapes and values.
 ### BEGIN HIDDEN TESTS
 _rng = np.random.default_rng(99901)
-for _shape, _offset, _dtype, _case in [((3, 4), 0.0, np.float64, "a 3 x 4 window"),
-                                       ((1, 1), 0.0, np.float64, "a 1 x 1 window"),
-                                       ((2, 2), -10.0, np.float64, "a window of negative numbers"),
-                                       ((4, 3), 5.0, np.float32, "a float32 window of positive numbers")]:
+for _shape, _where, _offset, _dtype, _case in [
+        ((3, 4), (2, 1), 0.0, np.float64, "a 3 x 4 window with its maximum in the last row"),
+        ((4, 3), (3, 0), 0.0, np.float64, "a 4 x 3 window with its maximum in the bottom-left corner"),
+        ((2, 5), (1, 4), -10.0, np.float64, "a window of negative numbers"),
+        ((1, 1), (0, 0), 0.0, np.float64, "a 1 x 1 window"),
+        ((3, 3), (1, 2), 5.0, np.float32, "a float32 window of positive numbers")]:
     _x = (_rng.standard_normal(_shape) + _offset).astype(_dtype)
+    _x[_where] = _x.max() + 1                           # one maximum, where we want it
     _mask = create_mask_from_window(_x.copy())
     check(np.shape(_mask) == _shape, f"create_mask_from_window, {_case}: the mask must have the shape of the window")
     _m = np.asarray(_mask)
