@@ -428,7 +428,7 @@ print("Z[3, 2, 1] =", Z[3, 2, 1])
 print("cache_conv[0][1][2][3] =", cache_conv[0][1][2][3])
 
 expect_shape("conv_forward", "Z", Z, (10, 3, 4, 8),
-             hint="n_H = (n_H_prev - f + 2 * pad) // stride + 1, and the same with the widths for n_W")
+             hint="n_H = floor((n_H_prev - f + 2 * pad) / stride) + 1, and the same with the widths for n_W")
 expect_close("conv_forward", "the mean of Z", np.mean(Z), 0.6923608807576933,
              hint="check the window corners (h * stride, w * stride) and that every filter adds its bias")
 expect_close("conv_forward", "Z[3, 2, 1]", Z[3, 2, 1],
@@ -609,7 +609,8 @@ for (stride, mode), (shape, entries) in published.items():
     A, cache = result
     print(f"mode = {mode}, stride = {stride}: A.shape = {getattr(A, 'shape', None)}")
     expect_shape("pool_forward", f"A (mode {mode!r}, stride {stride})", A, shape,
-                 hint="n_H = (n_H_prev - f) // stride + 1, with no padding, and n_C = n_C_prev")
+                 hint="without padding, n_H = floor((n_H_prev - f) / stride) + 1 (and the same for the "
+                      "width); the channels stay as they are")
     for index, values in entries.items():
         print(f"    A[{index[0]}, {index[1]}, {index[2]}] = {A[index]}")
         expect_close("pool_forward", f"A[{index[0]}, {index[1]}, {index[2]}] (mode {mode!r}, stride {stride})",
