@@ -15,12 +15,12 @@ sys.path.insert(0, ROOT)   # make the kit's own package importable for the nbgra
 
 from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor  # noqa: E402
 from nbgrader.preprocessors import (  # noqa: E402
-    AssignLatePenalties, CheckCellMetadata, ClearHiddenTests, ClearMarkScheme, ClearOutput,
+    AssignLatePenalties, ClearHiddenTests, ClearMarkScheme, ClearOutput,
     DeduplicateIds, Execute, GetGrades, IgnorePattern, IncludeHeaderFooter, LimitOutput, LockCells,
     OverwriteCells, OverwriteKernelspec, SaveAutoGrades)
 
 from coursekit.preprocessors import (  # noqa: E402
-    DetectTampering, RecordFlags, SandboxedExecute, TolerantNotebookExporter)
+    DetectTampering, RecordFlags, SandboxedExecute, TolerantNotebookExporter, ValidateCellMetadata)
 
 c = get_config()  # noqa: F821 (provided by traitlets when it loads this file)
 
@@ -48,10 +48,10 @@ c.Execute.record_timing = False   # no run times in the committed solutions: reb
 # --- autograding ------------------------------------------------------------------------------
 c.Autograde.exporter_class = TolerantNotebookExporter
 c.Autograde.sanitize_preprocessors = [
-    ClearOutput, DeduplicateIds, DetectTampering, OverwriteKernelspec, OverwriteCells, CheckCellMetadata]
+    ClearOutput, DeduplicateIds, DetectTampering, OverwriteKernelspec, OverwriteCells, ValidateCellMetadata]
 c.Autograde.autograde_preprocessors = [
     SandboxedExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades,
-    AssignLatePenalties, CheckCellMetadata, RecordFlags]
+    AssignLatePenalties, ValidateCellMetadata, RecordFlags]
 c.OverwriteCells.add_missing_cells = True      # a deleted test cell is put back and scored
 c.SandboxedExecute.cell_timeout = 30           # seconds per cell or statement of student code
 c.SandboxedExecute.test_timeout = 60           # seconds per test cell spent in student code

@@ -25,7 +25,7 @@ from rich.table import Table
 from coursekit import scores
 from coursekit.assignment import Assignment
 from coursekit.course import ROOT, Paths
-from coursekit.pipeline import Pipeline, SubmissionResult, is_graded, load_config, record
+from coursekit.pipeline import GradebookWriter, Pipeline, SubmissionResult, is_graded, load_config
 
 _pipeline: Pipeline | None = None
 
@@ -117,12 +117,13 @@ def grade_class(assignment: str, workers: int = os.cpu_count() or 2, force: bool
     if done:
         console.print(f"{len(done)} submission(s) already graded, skipped (use --force to regrade)")
     columns = (TextColumn("grading {task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=console, transient=False) as progress:
+    with Progress(*columns, console=console, transient=False) as progress, \
+            GradebookWriter(config, db_url) as writer:
         task = progress.add_task(assignment, total=len(todo))
 
         def on_result(result: SubmissionResult) -> None:
             if result.error is None:
-                record(result, config, db_url)
+                writer.record(result)
                 outcome.graded.append(result)
             else:
                 outcome.failed.append(result)

@@ -160,13 +160,24 @@ def grades_of(nb: Any) -> tuple[dict, dict]:
     return scores, comments
 
 
-def record(result: SubmissionResult, config: Config, db_url: str) -> None:
-    """Write one submission's results into the gradebook, as nbgrader's writers would."""
-    late = AssignLatePenalties(config=config)
-    late.init_plugin()
-    with Gradebook(db_url) as gb:          # as nbgrader: the student first, in its own session
+class GradebookWriter:
+    """The one writer of the gradebook: records results as nbgrader's SaveAutoGrades,
+    AssignLatePenalties and RecordFlags would, one commit per submission."""
+
+    def __init__(self, config: Config, db_url: str) -> None:
+        self.gb = Gradebook(db_url)
+        self.late = AssignLatePenalties(config=config)
+        self.late.init_plugin()
+
+    def __enter__(self) -> "GradebookWriter":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.gb.close()
+
+    def record(self, result: SubmissionResult) -> None:
+        gb = self.gb
         gb.update_or_create_student(result.student)
-    with Gradebook(db_url) as gb:
         if result.timestamp:
             submission = gb.update_or_create_submission(result.assignment, result.student,
                                                         timestamp=result.timestamp)
@@ -191,10 +202,10 @@ def record(result: SubmissionResult, config: Config, db_url: str) -> None:
             gb.db.flush()
             notebook.late_submission_penalty = None
             if submission.total_seconds_late > 0 and not outcome.missing:
-                penalty = late.plugin_inst.late_submission_penalty(
+                penalty = self.late.plugin_inst.late_submission_penalty(
                     result.student, notebook.score, submission.total_seconds_late)
                 if penalty is not None:
-                    notebook.late_submission_penalty = late._check_late_penalty(notebook, penalty)
+                    notebook.late_submission_penalty = self.late._check_late_penalty(notebook, penalty)
         gb.db.commit()
 
 

@@ -6,21 +6,26 @@
   cells and a changed kernel in the notebook's metadata.
 - ``RecordFlags`` (last) marks flagged submissions in the gradebook, where the formgrader shows them.
 - ``TolerantNotebookExporter`` reads a submission that is not a valid notebook as the untouched
-  release, flagged ``unreadable``, so it is graded (zero) instead of aborting the batch.
+  release, flagged ``unreadable``, so it is graded (zero) instead of aborting the batch; cells
+  with corrupt nbgrader metadata lose it instead of failing the submission.
+- ``ValidateCellMetadata`` is nbgrader's ``CheckCellMetadata`` with its schema compiled once.
 """
 from __future__ import annotations
 
 import atexit
+import functools
 import json
 import os
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import nbformat
 from nbconvert.exporters import NotebookExporter
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.coursedir import CourseDirectory
-from nbgrader.preprocessors import ClearHiddenTests, NbGraderPreprocessor
+from nbgrader.nbgraderformat import MetadataValidator, ValidationError
+from nbgrader.preprocessors import CheckCellMetadata, ClearHiddenTests, NbGraderPreprocessor
 from traitlets import Dict, Enum, Float, Integer, List, Unicode
 
 from coursekit.assignment import Assignment
@@ -146,6 +151,39 @@ def _released_text(source: str) -> str:
     return cell.source
 
 
+@functools.lru_cache(maxsize=1)
+def _metadata_schema() -> tuple[int, Any]:
+    """nbgrader's cell-metadata schema, compiled once."""
+    schema = MetadataValidator().schema
+    return MetadataValidator.schema_version, jsonschema.validators.validator_for(schema)(schema)
+
+
+def metadata_problem(cell: Any) -> str | None:
+    """Why a cell's nbgrader metadata is invalid (as nbgrader's CheckCellMetadata sees it), or None."""
+    meta = cell.get("metadata", {}).get("nbgrader")
+    if meta is None:
+        return None
+    if not isinstance(meta, dict):
+        return "not a dictionary"
+    version, validator = _metadata_schema()
+    if meta.get("schema_version", 0) != version:
+        return f"schema version {meta.get('schema_version')!r}, expected {version}"
+    error = jsonschema.exceptions.best_match(validator.iter_errors(meta))
+    return error.message if error is not None else None
+
+
+class ValidateCellMetadata(CheckCellMetadata):
+    """nbgrader's CheckCellMetadata with the schema compiled once: same checks, same errors."""
+
+    def preprocess(self, nb: Any, resources: dict) -> tuple[Any, dict]:
+        for cell in nb.cells:
+            problem = metadata_problem(cell)
+            if problem is not None:
+                self.log.error("invalid nbgrader metadata: %s", problem)
+                raise ValidationError("Notebook failed to validate; the nbgrader metadata may be corrupted.")
+        return nb, resources
+
+
 class RecordFlags(NbGraderPreprocessor):
     """Mark the submitted notebook as flagged in the gradebook when grading flagged it."""
 
@@ -165,14 +203,25 @@ class TolerantNotebookExporter(NotebookExporter):
 
     def from_filename(self, filename: str, resources: dict | None = None, **kw: Any) -> tuple[str, dict]:
         try:
-            nbformat.validate(nbformat.read(filename, as_version=4))
+            nb = nbformat.read(filename, as_version=4)
+            nbformat.validate(nb)
         except Exception as exc:          # not JSON, not a notebook, or not valid
             nb = self._placeholder(filename, resources or {})
             add_flags(nb, "unreadable", unreadable_reason=f"{type(exc).__name__}: {exc}"[:300])
             self.log.warning("%s is not a valid notebook (%s); graded as the untouched release",
                              filename, type(exc).__name__)
-            return self.from_notebook_node(nb, resources, **kw)
-        return super().from_filename(filename, resources, **kw)
+        self._repair_metadata(nb, filename)
+        return self.from_notebook_node(nb, resources, **kw)
+
+    def _repair_metadata(self, nb: Any, filename: str) -> None:
+        """Cells whose nbgrader metadata nbgrader would reject become plain student cells
+        (grading goes on; a missing test cell is put back by OverwriteCells)."""
+        for cell in nb.cells:
+            problem = metadata_problem(cell)
+            if problem is not None:
+                del cell.metadata["nbgrader"]
+                add_flags(nb, "metadata-repaired")
+                self.log.warning("%s: dropped invalid nbgrader metadata (%s)", filename, problem)
 
     def _placeholder(self, filename: str, resources: dict) -> Any:
         ids = resources.get("nbgrader", {})

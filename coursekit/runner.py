@@ -81,6 +81,8 @@ class NotebookGrader:
         self.done: list[tuple[int, str]] = []       # cells run so far, for replays
         self.student_output: list[str] = []
         self.test_deadline = 0.0
+        self.stubs: list[str] = []                   # helpers answered by the references now
+        self.failed_functions: set[str] = set()     # functions with a failed test cell so far
 
     # -- the sandbox, restarted and replayed when needed
 
@@ -128,7 +130,7 @@ class NotebookGrader:
 
     def call_student(self, name: str, args: tuple, kwargs: dict) -> Any:
         session = self._session()
-        stubs = self.assignment.dependencies.get(name, [])
+        stubs = self.stubs
         limit = _ArgumentLimit(args, kwargs)
         reference = self.assignment.reference
         callbacks = {helper: limit.guard(reference[helper]) for helper in stubs}
@@ -145,9 +147,28 @@ class NotebookGrader:
         return result.value
 
     def _run_test(self, test: Any, ns: dict) -> list:
+        """Run one test cell; outputs for the notebook.
+
+        A test of ``f`` runs first with the student's own helpers when all their tests passed
+        (the common, fast case); if it fails, or a helper failed its tests, it runs with the
+        reference helpers in their place, and that run decides. So a helper's mistake never
+        costs points in ``f``, and a right ``f`` never loses points to its own helpers.
+        """
+        helpers = self.assignment.dependencies.get(test.function, [])
+        attempts = [[]] if helpers and not set(helpers) & self.failed_functions else []
+        for stubs in attempts + [helpers]:
+            outputs, failed = self._attempt(test, ns, stubs)
+            if not failed:
+                break
+        if failed:
+            self.failed_functions.add(test.function)
+        return outputs
+
+    def _attempt(self, test: Any, ns: dict, stubs: list[str]) -> tuple[list, bool]:
         for function in self.assignment.functions:
             ns[function] = self.assignment.reference[function]
         ns[test.function] = StudentFunction(self, test.function)
+        self.stubs = stubs
         self.student_output = []
         self.test_deadline = time.monotonic() + self.config.test_timeout
         printed = io.StringIO()
@@ -168,7 +189,7 @@ class NotebookGrader:
             outputs.append(new_output("stream", name="stdout", text=text[:TEXT_CAP]))
         if error is not None:
             outputs.append(error)
-        return outputs
+        return outputs, error is not None
 
     def _explain(self, exc: Exception, test: Any) -> Any:
         function = test.function
