@@ -20,7 +20,8 @@ from nbgrader.preprocessors import (  # noqa: E402
     OverwriteCells, OverwriteKernelspec, SaveAutoGrades)
 
 from coursekit.preprocessors import (  # noqa: E402
-    DetectTampering, RecordFlags, SandboxedExecute, TolerantNotebookExporter, ValidateCellMetadata)
+    DetectTampering, RecordFlags, SandboxedExecute, TolerantNotebookExporter, ValidateCellMetadata,
+    remove_symlinks)
 
 c = get_config()  # noqa: F821 (provided by traitlets when it loads this file)
 
@@ -47,6 +48,7 @@ c.Execute.record_timing = False   # no run times in the committed solutions: reb
 
 # --- autograding ------------------------------------------------------------------------------
 c.Autograde.exporter_class = TolerantNotebookExporter
+c.Autograde.pre_convert_hook = remove_symlinks   # nbgrader would copy what links point to
 c.Autograde.sanitize_preprocessors = [
     ClearOutput, DeduplicateIds, DetectTampering, OverwriteKernelspec, OverwriteCells, ValidateCellMetadata]
 c.Autograde.autograde_preprocessors = [

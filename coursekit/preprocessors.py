@@ -198,14 +198,28 @@ class RecordFlags(NbGraderPreprocessor):
         return nb, resources
 
 
+def remove_symlinks(assignment: str = "", student: str = "", notebooks: list[str] | None = None) -> None:
+    """``Autograde.pre_convert_hook``: delete symbolic links from a submission before nbgrader
+    copies its files (nbgrader would follow them, as root, into autograded/ and feedback/)."""
+    folders = {os.path.dirname(os.path.abspath(nb)) for nb in notebooks or []}
+    for folder in folders:
+        for root, dirs, names in os.walk(folder):
+            for name in dirs + names:
+                path = os.path.join(root, name)
+                if os.path.islink(path) and not path.endswith(".ipynb"):
+                    os.unlink(path)
+
+
 class TolerantNotebookExporter(NotebookExporter):
     """Read submissions that are not valid notebooks as the untouched release, flagged."""
 
     def from_filename(self, filename: str, resources: dict | None = None, **kw: Any) -> tuple[str, dict]:
         try:
+            if os.path.realpath(filename) != os.path.abspath(filename):
+                raise PermissionError("the submitted notebook is a symbolic link")
             nb = nbformat.read(filename, as_version=4)
             nbformat.validate(nb)
-        except Exception as exc:          # not JSON, not a notebook, or not valid
+        except Exception as exc:          # not JSON, not a notebook, not valid, or a link
             nb = self._placeholder(filename, resources or {})
             add_flags(nb, "unreadable", unreadable_reason=f"{type(exc).__name__}: {exc}"[:300])
             self.log.warning("%s is not a valid notebook (%s); graded as the untouched release",

@@ -41,6 +41,7 @@ class Attack:
     cells: list[str] = field(default_factory=list)   # extra student cells, at the end
     edit: Callable | None = None                # changes to the notebook itself
     raw: bytes | None = None                    # the submitted file's bytes, if not a notebook
+    links: dict = field(default_factory=dict)   # name in the submission -> what it links to
     expect: str | list[float] = "full"          # "full", "control" (same as the wrong code) or scores
     flags: set[str] = field(default_factory=set)
 
@@ -248,6 +249,12 @@ for target in [("1.1.1.1", 80), ("pypi.org", 443), ("127.0.0.1", 22)]:
         print("no network:", exc)
 ''']),
     Attack("not_json", "harm", raw=b"{this is not a notebook", expect=[0] * 8, flags={"unreadable"}),
+    Attack("notebook_is_a_link_to_the_source_notebook", "cheat", raw=b"",
+           links={"cnn_layers.ipynb": "../../../source/cnn_layers/cnn_layers.ipynb"},
+           expect=[0] * 8, flags={"unreadable"}),
+    Attack("links_to_instructor_files", "harm", links={
+        "gradebook_copy.db": "../../../gradebook.db", "source_copy": "../../../source",
+        "shadow": "/etc/shadow"}),
     # -- harmless junk next to right answers: full marks
     Attack("sys_exit_at_the_end", "junk", cells=["import sys\nsys.exit()"]),
     Attack("endless_loop_at_top_level", "junk", cells=["while True:\n    pass"], flags={"timeout"}),

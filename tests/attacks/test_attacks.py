@@ -34,7 +34,7 @@ def course_files(course: Path) -> dict[str, str]:
     for path in sorted(course.rglob("*")):
         rel = path.relative_to(course)
         if rel.parts[0] in ("autograded", "feedback") or rel.name.startswith("gradebook.db") \
-                or "__pycache__" in rel.parts or not path.is_file():
+                or "__pycache__" in rel.parts or path.is_symlink() or not path.is_file():
             continue
         out[str(rel)] = hashlib.sha256(path.read_bytes()).hexdigest()
     return out
@@ -87,8 +87,12 @@ def attacked(released_course, tmp_path_factory):
         if isinstance(attack, dict):
             nbformat.write(make_submission(release, assignment, attack), path)
             continue
+        for name, target in attack.links.items():
+            (path.parent / name).unlink(missing_ok=True)
+            os.symlink(target, path.parent / name)
         if attack.raw is not None:
-            path.write_bytes(attack.raw)
+            if not path.is_symlink():
+                path.write_bytes(attack.raw)
             continue
         nb = make_submission(release, assignment, attack.answers)
         nb.cells += [nbformat.v4.new_code_cell(cell) for cell in attack.cells]
@@ -130,6 +134,8 @@ def test_the_attack_earns_no_point_its_code_did_not(attacked, attack):
     assert set(meta["flags"]) >= attack.flags
     if attack.raw is None:
         assert meta["isolation"] == "namespaces" and meta["limits"] == "cgroup"
+    graded = attacked["course"] / "autograded" / attack.name
+    assert not [p for p in graded.rglob("*") if p.is_symlink() or p.name in attack.links and p.name != "cnn_layers.ipynb"]
 
 
 @pytest.mark.slow
@@ -156,6 +162,8 @@ def test_feedback_of_attackers_shows_messages_not_hidden_tests(attacked):
     course = attacked["course"]
     run(course, "nbgrader", "generate_feedback", "cnn_layers", "--log-level=ERROR", timeout=1200)
     page = (course / "feedback" / "control_wrong_conv_forward" / "cnn_layers" / "cnn_layers.html").read_text()
+    leaked = course / "feedback" / "links_to_instructor_files" / "cnn_layers"
+    assert sorted(p.name for p in leaked.iterdir()) == ["cnn_checks.py", "cnn_figures.py", "cnn_layers.html"]
     assert "values wrong at some positions" in page
     assert "BEGIN HIDDEN TESTS" not in page and "_conv_reference" not in page
     assert not (REPO / "feedback" / "control_wrong_conv_forward").exists()
