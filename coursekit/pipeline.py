@@ -168,6 +168,16 @@ class GradebookWriter:
         self.gb = Gradebook(db_url)
         self.late = AssignLatePenalties(config=config)
         self.late.init_plugin()
+        self.cell_names: dict[str, str] = {}       # cell id -> name, read once: no lazy loads per grade
+        self.loaded: set[str] = set()
+
+    def _names(self, assignment: str) -> dict[str, str]:
+        if assignment not in self.loaded:
+            for notebook in self.gb.find_assignment(assignment).notebooks:
+                for cell in notebook.grade_cells + notebook.solution_cells + notebook.task_cells:
+                    self.cell_names[cell.id] = cell.name
+            self.loaded.add(assignment)
+        return self.cell_names
 
     def __enter__(self) -> "GradebookWriter":
         return self
@@ -177,30 +187,34 @@ class GradebookWriter:
 
     def record(self, result: SubmissionResult) -> None:
         gb = self.gb
+        names = self._names(result.assignment)
         gb.update_or_create_student(result.student)
-        if result.timestamp:
-            submission = gb.update_or_create_submission(result.assignment, result.student,
-                                                        timestamp=result.timestamp)
-        else:
-            submission = gb.update_or_create_submission(result.assignment, result.student)
-        for outcome in result.notebooks:
-            notebook = gb.find_submission_notebook(outcome.notebook, result.assignment, result.student)
-            comments = {c.name: c for c in notebook.comments}
-            for grade in notebook.grades:
-                if outcome.missing:
-                    grade.auto_score, grade.needs_manual_grade = 0, False
-                    continue
-                if grade.name not in outcome.scores:
-                    continue
-                grade.auto_score = outcome.scores[grade.name]
-                grade.needs_manual_grade = grade.manual_score is not None or grade.auto_score is None
-            for name, text in outcome.comments.items():
-                if name in comments:
-                    comments[name].auto_comment = text
-            if outcome.flags:
-                notebook.flagged = True
-            gb.db.flush()
-            notebook.late_submission_penalty = None
+        with gb.db.no_autoflush:     # one flush per submission, not one per cell read
+            if result.timestamp:
+                submission = gb.update_or_create_submission(result.assignment, result.student,
+                                                            timestamp=result.timestamp)
+            else:
+                submission = gb.update_or_create_submission(result.assignment, result.student)
+            notebooks = []
+            for outcome in result.notebooks:
+                notebook = gb.find_submission_notebook(outcome.notebook, result.assignment, result.student)
+                notebooks.append((outcome, notebook))
+                comments = {names[c.cell_id]: c for c in notebook.comments}
+                for grade in notebook.grades:
+                    name = names[grade.cell_id]
+                    if outcome.missing:
+                        grade.auto_score, grade.needs_manual_grade = 0, False
+                    elif name in outcome.scores:
+                        grade.auto_score = outcome.scores[name]
+                        grade.needs_manual_grade = grade.manual_score is not None or grade.auto_score is None
+                for name, text in outcome.comments.items():
+                    if name in comments:
+                        comments[name].auto_comment = text
+                if outcome.flags:
+                    notebook.flagged = True
+                notebook.late_submission_penalty = None
+        gb.db.flush()
+        for outcome, notebook in notebooks:
             if submission.total_seconds_late > 0 and not outcome.missing:
                 penalty = self.late.plugin_inst.late_submission_penalty(
                     result.student, notebook.score, submission.total_seconds_late)
