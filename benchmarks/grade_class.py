@@ -74,14 +74,14 @@ def course(target: Path, config: str | None) -> Path:
     return target
 
 
-def run(cwd: Path, *args: str) -> float:
+def run(cwd: Path, *args: str) -> tuple[float, str]:
     env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
     env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
     started = time.perf_counter()
     result = subprocess.run([sys.executable, "-m", *args], cwd=cwd, env=env, capture_output=True, text=True)
     if result.returncode != 0:
         sys.exit(f"{' '.join(args)} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
-    return time.perf_counter() - started
+    return time.perf_counter() - started, result.stdout
 
 
 def scores(cwd: Path) -> dict:
@@ -111,10 +111,11 @@ def main() -> None:
             path.parent.mkdir(parents=True)
             nbformat.write(nb, path)
     print(f"class of {len(students)} submissions in {base}")
-    stock_seconds = run(stock, "nbgrader", "autograde", "cnn_layers", "--log-level=ERROR")
+    stock_seconds, _ = run(stock, "nbgrader", "autograde", "cnn_layers", "--log-level=ERROR")
     print(f"stock nbgrader autograde:     {stock_seconds:7.1f} s  ({stock_seconds / len(students):.2f} s per submission)")
-    ours_seconds = run(ours, "coursekit", "grade", "cnn_layers", "--workers", str(args.workers))
+    ours_seconds, out = run(ours, "coursekit", "grade", "cnn_layers", "--workers", str(args.workers))
     print(f"coursekit grade --workers {args.workers}:  {ours_seconds:7.1f} s  ({ours_seconds / len(students):.2f} s per submission)")
+    print("  " + next((line for line in out.splitlines() if line.startswith("worker time")), ""))
     a, b = scores(stock), scores(ours)
     differing = sorted({student for (student, cell), score in a.items() if b.get((student, cell)) != score})
     print(f"scores identical: {'yes' if a == b else 'NO'} ({len(a)} test cells, "

@@ -162,6 +162,9 @@ def print_summary(run: ClassRun, console: Console | None = None, root: Path = RO
     console.print(summary_table(assignment, db_url))
     console.print(f"graded {len(run.graded)}, skipped {len(run.skipped)}, failed {len(run.failed)} "
                   f"in {run.seconds:.1f} s")
+    if run.graded:
+        mean = sum(r.seconds for r in run.graded) / len(run.graded)
+        console.print(f"worker time per submission: {mean:.2f} s on average")
     flagged = [(r.student, sorted({f for nb in r.notebooks for f in nb.flags})) for r in run.graded]
     for student, flags in flagged:
         if flags:

@@ -113,3 +113,18 @@ def test_feedback_and_export_work_with_stock_nbgrader(graded_both_ways):
     lines = (course / "grades.csv").read_text().splitlines()
     assert len(lines) == 1 + len(EXPECTED)
     assert any(line.startswith("cnn_layers,,,ada,") and ",29.0," in line for line in lines)
+
+
+@pytest.mark.slow
+def test_the_instructor_report_shows_where_the_class_struggles(graded_both_ways):
+    course = graded_both_ways["coursekit"]
+    out = run(course, "coursekit", "report", "cnn_layers")
+    assert "cnn_layers_report.html" in out.stdout
+    page = (course / "reports" / "cnn_layers_report.html").read_text()
+    assert page.count("<img src='data:image/png;base64,") == 8          # one histogram per function
+    assert "test_conv_single_step_published" in page and "failed by 3 of 7" in page
+    assert "values wrong at some positions" in page                       # the common failure messages
+    assert "Slowest submissions" in page and "Flagged submissions" in page
+    rows = (course / "reports" / "cnn_layers_scores.csv").read_text().splitlines()
+    assert rows[0].startswith("student,zero_pad,conv_single_step") and len(rows) == 1 + len(EXPECTED)
+    assert "ada,3,3,3,6,8,2,2,2,29,40," in rows
