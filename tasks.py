@@ -4,6 +4,7 @@
     python3 tasks.py grade-samples     build, grade the sample class, feedback, CSV, report
     python3 tasks.py test [args]       the test suite (extra arguments go to pytest)
     python3 tasks.py shell             a shell command line for the kit's environment
+    python3 tasks.py pin [name=why..]  rewrite requirements.txt from .venv (add direct dependencies)
 
 Each first makes sure `.venv/` holds exactly the pinned `requirements.txt`.
 """
@@ -46,8 +47,27 @@ def run(*args: str) -> int:
     return subprocess.run([str(PYTHON), *args], cwd=ROOT, env=env).returncode
 
 
+def pin(additions: list[str]) -> int:
+    """Pin what .venv holds: the direct dependencies (with why) first, then everything else."""
+    path = ROOT / "requirements.txt"
+    lines = path.read_text().splitlines()
+    split = lines.index("# ... and what those depend on:")
+    why = {line.split("==")[0].lower(): line.split("#", 1)[1].strip() for line in lines[:split] if "==" in line}
+    why.update({name.lower(): reason for name, reason in (a.split("=", 1) for a in additions)})
+    frozen = subprocess.run([str(PYTHON), "-m", "pip", "freeze", "--exclude-editable"], capture_output=True,
+                            text=True, check=True).stdout.split()
+    direct = [f"{p:<28}# {why[p.split('==')[0].lower()]}" for p in frozen if p.split("==")[0].lower() in why]
+    rest = [p for p in frozen if p.split("==")[0].lower() not in why]
+    path.write_text("\n".join(lines[:2] + sorted(direct, key=str.lower) + ["", lines[split]]
+                              + sorted(rest, key=str.lower)) + "\n")
+    STAMP.write_text(hashlib.sha256(path.read_bytes()).hexdigest())
+    return 0
+
+
 def main(argv: list[str]) -> int:
     command, rest = (argv[0], argv[1:]) if argv else ("help", [])
+    if command == "pin":
+        return pin(rest)
     if command not in ("grade-samples", "test", "shell"):
         print(__doc__)
         return 0 if command == "help" else 2

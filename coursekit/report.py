@@ -2,7 +2,8 @@
 
 Reads the gradebook (scores) and the autograded notebooks (failure messages, flags, grading
 times) and writes ``reports/<assignment>_report.html`` with per-function score histograms,
-the most common failure messages of every test, the slowest and the flagged submissions, and
+the most common failure messages of every test, the slowest and the flagged submissions, the
+pairs of students whose answers are unusually alike (side by side), and
 ``reports/<assignment>_scores.csv`` with the per-function scores.
 """
 from __future__ import annotations
@@ -20,7 +21,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import nbformat  # noqa: E402
 
-from coursekit import scores  # noqa: E402
+from coursekit import scores, similarity  # noqa: E402
 from coursekit.assignment import Assignment, nbgrader_meta  # noqa: E402
 from coursekit.course import ROOT, Paths  # noqa: E402
 from coursekit.pipeline import load_config  # noqa: E402
@@ -73,6 +74,41 @@ def _table(header: list[str], rows: list[list[str]]) -> str:
     return f"<table><tr>{head}</tr>{body}</table>"
 
 
+def _marked(code: str, slices: list[tuple[int, int]]) -> str:
+    """Code as HTML with the given character ranges highlighted."""
+    out, at = [], 0
+    for start, end in sorted(slices):
+        if start < at:
+            start = at
+        out += [html.escape(code[at:start]), f"<mark>{html.escape(code[start:end])}</mark>"]
+        at = max(at, end)
+    out.append(html.escape(code[at:]))
+    return "".join(out)
+
+
+def similarity_section(assignment: Assignment, root: Path = ROOT, shown: int = 3) -> str:
+    """The most similar pairs of answers, with the matching passages side by side."""
+    codes = similarity.read_class(root / "submitted", assignment)
+    if len(codes) < 3:
+        return "<h2>Similar answers</h2><p>Too few submissions to compare.</p>"
+    pairs = similarity.similar_pairs(codes, similarity.scaffolding_of(Paths(assignment.name, root).release,
+                                                                      assignment.functions))
+    flagged = [p for p in pairs if p.flagged]
+    rows = [[f"{p.a} / {p.b}", f"{p.z:g}", str(p.rare), f"{p.share:.0%}", "FLAGGED" if p.flagged else ""]
+            for p in pairs]
+    parts = ["<h2>Similar answers</h2>",
+             f"<p>Answer cells compared pairwise ({len(codes)} students, scaffolding removed, names "
+             "normalised). Only passages that few students share count; a pair is flagged when its "
+             f"share of such passages is an outlier in this class (robust z &ge; {similarity.FLAG_Z:g}). "
+             f"{len(flagged)} pair(s) flagged.</p>",
+             _table(["pair", "z", "rare passages", "share", ""], rows)]
+    for pair in [p for p in pairs if p.rare][:max(shown, len(flagged))]:
+        left, right = (_marked(code, sl) for code, sl in zip(pair.code, pair.slices))
+        parts.append(f"<h3>{html.escape(pair.a)} and {html.escape(pair.b)} (z = {pair.z:g})</h3>"
+                     f"<div class='pair'><pre>{left}</pre><pre>{right}</pre></div>")
+    return "".join(parts)
+
+
 def write_report(name: str, root: Path = ROOT, extra_sections: list[tuple[str, str]] | None = None) -> Path:
     """Write the HTML report and the per-function CSV; returns the HTML path."""
     assignment = Assignment.from_source(Paths(name, root).source)
@@ -107,12 +143,15 @@ def write_report(name: str, root: Path = ROOT, extra_sections: list[tuple[str, s
     parts.append("<h2>Flagged submissions</h2>")
     parts.append(_table(["student", "flags"], [[g.student, ", ".join(g.flags)] for g in flagged])
                  if flagged else "<p>None: no submission crashed, timed out or was tampered with.</p>")
+    parts.append(similarity_section(assignment, root))
     for title, body in extra_sections or []:
         parts.append(f"<h2>{html.escape(title)}</h2>{body}")
     style = ("body{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}"
              "table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;padding:3px 8px;"
              "text-align:left;vertical-align:top}.grid{display:flex;flex-wrap:wrap;gap:8px}"
-             "figure{margin:0}figcaption{text-align:center;font-size:90%}")
+             "figure{margin:0}figcaption{text-align:center;font-size:90%}"
+             ".pair{display:flex;gap:8px}.pair pre{flex:1;overflow:auto;max-height:30em;font-size:80%;"
+             "background:#f7f7f7;padding:6px}mark{background:#ffd54f}")
     page = (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(name)} report</title>"
             f"<style>{style}</style></head><body>{''.join(parts)}</body></html>")
     path = reports / f"{name}_report.html"
