@@ -33,6 +33,13 @@ c.CourseDirectory.assignment_id = ""
 c.CourseDirectory.solution_directory = "solutions"
 c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", ".*"]
 
+# --- data sets: copied next to the notebooks by `coursekit build`, never committed --------------
+SHARED = os.environ.get("COURSEKIT_DATASETS", os.path.join(ROOT, "..", "shared", "datasets"))
+c.Datasets.sources = {"cnn_application": os.path.join(SHARED, "signs")}
+# stock `nbgrader autograde` would copy the data into every student's folder; the sandbox reads
+# the instructor's copy instead
+c.Autograde.exclude_overwriting = {"cnn_application": ["datasets/train_signs.h5", "datasets/test_signs.h5"]}
+
 # --- the student version ----------------------------------------------------------------------
 # Each solution region becomes a stub that still parses (and says what to do when run).
 c.ClearSolutions.code_stub = {

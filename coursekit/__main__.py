@@ -16,7 +16,7 @@ def _build(args: argparse.Namespace) -> None:
     for name in args.assignments or assignments():
         print(f"building {name}: source, release" + (", solutions" if not args.no_solutions else "")
               + (", samples" if not args.no_samples else ""))
-        build(name, solutions=not args.no_solutions, samples=not args.no_samples)
+        build(name, solutions=not args.no_solutions, samples=not args.no_samples, force=args.force)
 
 
 def _grade(args: argparse.Namespace) -> None:
@@ -50,6 +50,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("assignments", nargs="*")
     p.add_argument("--no-solutions", action="store_true", help="skip executing the worked solutions")
     p.add_argument("--no-samples", action="store_true", help="skip writing the sample class")
+    p.add_argument("--force", action="store_true", help="execute the worked solutions even if up to date")
     p.set_defaults(func=_build)
 
     p = commands.add_parser("grade", help="grade every submission under submitted/ into the gradebook")

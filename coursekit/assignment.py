@@ -20,6 +20,7 @@ from typing import Any
 import nbformat
 
 ILLUSTRATION_TAG = "illustration"
+DATA_FOLDER = "datasets"          # data next to a notebook: mounted read-only, never copied
 
 
 def nbgrader_meta(cell: Any) -> dict:
@@ -92,21 +93,28 @@ class Assignment:
 
     @property
     def support_files(self) -> list[tuple[str, str]]:
-        """The assignment's other files (modules, data), as nbgrader copies them next to submissions."""
+        """The assignment's other files (its modules), as nbgrader copies them next to submissions."""
         files = []
         for root, dirs, names in os.walk(self.directory):
-            dirs[:] = [d for d in dirs if not d.startswith(".") and d != "__pycache__"]
+            dirs[:] = [d for d in dirs if not d.startswith(".") and d not in ("__pycache__", DATA_FOLDER)]
             for name in names:
                 if not name.endswith(".ipynb") and not name.startswith("."):
                     full = Path(root, name)
                     files.append((str(full.relative_to(self.directory)), str(full)))
         return sorted(files)
 
+    @property
+    def data_folders(self) -> list[tuple[str, str]]:
+        """(host directory, name) of the data the sandbox sees read-only next to the notebook."""
+        folder = self.directory / DATA_FOLDER
+        return [(str(folder), DATA_FOLDER)] if folder.is_dir() else []
+
     @cached_property
     def reference(self) -> dict[str, Any]:
         """The namespace of the source notebook as the grader runs it: imports and solutions."""
         ns: dict[str, Any] = {"__name__": "__reference__"}
-        with _importable(self.directory), contextlib.redirect_stdout(io.StringIO()):
+        with _importable(self.directory), _working_directory(self.directory), \
+                contextlib.redirect_stdout(io.StringIO()):
             for source in self.grader_cells:
                 exec(compile(source, f"<reference {self.name}>", "exec"), ns)
         return ns
@@ -127,6 +135,17 @@ def _helpers_called(source: str, function: str, functions: list[str]) -> list[st
         if isinstance(node, ast.FunctionDef) and node.name == function:
             names |= {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
     return [f for f in functions if f in names and f != function]
+
+
+@contextlib.contextmanager
+def _working_directory(directory: Path):
+    """Reference cells that read files (data sets) find them next to the notebook."""
+    before = os.getcwd()
+    os.chdir(directory)
+    try:
+        yield
+    finally:
+        os.chdir(before)
 
 
 @contextlib.contextmanager

@@ -7,6 +7,7 @@
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import subprocess
@@ -16,6 +17,7 @@ from pathlib import Path
 import jupytext
 import nbformat
 
+from coursekit import datasets
 from coursekit.assignment import Assignment, nbgrader_meta
 from coursekit.course import ROOT, Paths
 from coursekit.samples import load_students, write_samples
@@ -53,6 +55,9 @@ def nbgrader(*args: str) -> None:
 
 
 def build_source(paths: Paths) -> bool:
+    """The source notebook from its text twin, and the data sets it reads next to it."""
+    from coursekit.pipeline import load_config
+    datasets.fill(load_config(paths.root), paths.assignment, paths.source_dir)
     return write_if_changed(notebook_from_text(paths.text), paths.source)
 
 
@@ -62,10 +67,29 @@ def build_release(paths: Paths) -> None:
     _normalise(paths.release)
 
 
-def build_solutions(paths: Paths) -> None:
+def source_fingerprint(paths: Paths) -> str:
+    """A hash of everything the worked solutions are made from (notebook, modules, data, config)."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in paths.source_dir.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+        digest.update(str(path.relative_to(paths.source_dir)).encode())
+        digest.update(path.read_bytes())
+    digest.update((paths.root / "nbgrader_config.py").read_bytes())
+    return digest.hexdigest()
+
+
+def build_solutions(paths: Paths, force: bool = False) -> bool:
+    """Execute the worked solutions, unless they were made from exactly this source."""
+    target = paths.solutions_dir / paths.release.name
+    fingerprint = source_fingerprint(paths)
+    if not force and target.exists() and nbformat.read(target, as_version=4).metadata.get(
+            "coursekit", {}).get("source_sha256") == fingerprint:
+        return False
     shutil.rmtree(paths.solutions_dir, ignore_errors=True)
     nbgrader("generate_solution", paths.assignment, "--force")
-    _normalise(paths.solutions_dir / paths.release.name)
+    nb = nbformat.read(target, as_version=4)
+    nb.metadata["coursekit"] = {"source_sha256": fingerprint}
+    write_if_changed(nb, target)
+    return True
 
 
 def build_samples(paths: Paths) -> list[Path]:
@@ -81,11 +105,11 @@ def _normalise(path: Path) -> None:
     write_if_changed(nbformat.read(path, as_version=4), path)
 
 
-def build(assignment: str, solutions: bool = True, samples: bool = True) -> None:
+def build(assignment: str, solutions: bool = True, samples: bool = True, force: bool = False) -> None:
     paths = Paths(assignment)
     build_source(paths)
     build_release(paths)
     if solutions:
-        build_solutions(paths)
+        build_solutions(paths, force=force)
     if samples:
         build_samples(paths)

@@ -25,6 +25,7 @@ from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import AssignLatePenalties, SaveAutoGrades
 from traitlets.config import Config, PyFileConfigLoader
 
+from coursekit.assignment import DATA_FOLDER
 from coursekit.course import ROOT
 from coursekit.preprocessors import RecordFlags
 
@@ -94,6 +95,7 @@ class Pipeline:
             for path in sorted(origin.rglob("*")):
                 rel = path.relative_to(origin)
                 if (path.is_symlink() or not path.is_file() or path.suffix == ".ipynb"
+                        or rel.parts[0] == DATA_FOLDER      # data: read-only in the sandbox, not copied
                         or any(fnmatch(part, pattern) for part in rel.parts for pattern in self.ignore)
                         or (instructor and str(rel) in keep)):
                     continue

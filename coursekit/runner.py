@@ -88,7 +88,8 @@ class NotebookGrader:
 
     def _spec(self) -> SessionSpec:
         return SessionSpec(workdir=self.assignment.name, files=self.assignment.support_files,
-                           readonly_binds=self.config.data_dirs, limits=self.config.limits,
+                           readonly_binds=self.assignment.data_folders + self.config.data_dirs,
+                           limits=self.config.limits,
                            isolation=self.isolation, uid_base=self.config.uid_base)
 
     def _session(self) -> Session:

@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
+# course copies live elsewhere: point them at the shared data sets (nbgrader_config.py reads this)
+os.environ.setdefault("COURSEKIT_DATASETS", str(REPO.parent / "shared" / "datasets"))
 COPIED = ["coursekit", "notebooks", "samples", "source", "release", "solutions", "submitted",
           "nbgrader_config.py", "requirements.txt"]
 
@@ -17,7 +19,7 @@ COPIED = ["coursekit", "notebooks", "samples", "source", "release", "solutions",
 def copy_course(target: Path, students: list[str] | None = None) -> Path:
     """The tracked course files in ``target`` (no gradebook, nothing graded)."""
     target.mkdir(parents=True, exist_ok=True)
-    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints")
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints", "datasets")
     for name in COPIED:
         src = REPO / name
         if src.is_dir():
