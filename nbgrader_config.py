@@ -31,6 +31,7 @@ c.CourseDirectory.root = ROOT
 c.CourseDirectory.db_url = "sqlite:///" + os.path.join(ROOT, "gradebook.db")
 c.CourseDirectory.assignment_id = ""
 c.CourseDirectory.solution_directory = "solutions"
+c.Exchange.root = os.environ.get("NBGRADER_EXCHANGE", os.path.join(ROOT, "exchange"))
 c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", ".*"]
 
 # --- data sets: copied next to the notebooks by `coursekit build`, never committed --------------

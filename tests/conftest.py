@@ -51,7 +51,7 @@ def released_course(tmp_path_factory) -> Path:
     """A course copy whose gradebook knows the assignments (generate_assignment has run)."""
     course = copy_course(tmp_path_factory.mktemp("released") / "course", students=[])
     (course / "submitted").mkdir(exist_ok=True)
-    for name in sorted(p.name for p in (course / "source").iterdir() if p.is_dir()):
+    for name in sorted(p.name for p in (course / "source").iterdir() if (p / f"{p.name}.ipynb").exists()):
         run(course, "nbgrader", "generate_assignment", name, "--force", "--log-level=WARN")
     return course
 

@@ -24,6 +24,11 @@ class TestFailure(AssertionError):
 
     __test__ = False  # not a pytest test class
 
+    def _render_traceback_(self) -> list[str]:
+        """How Jupyter shows it: the message alone, without the checks' own code."""
+        lines = str(self).splitlines() or [""]
+        return [f"\x1b[0;31mTestFailure\x1b[0m: {lines[0]}"] + lines[1:]
+
 
 def _show(value: Any) -> str:
     """A short, readable rendering of a value for a failure message."""
