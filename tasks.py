@@ -47,19 +47,38 @@ def run(*args: str) -> int:
     return subprocess.run([str(PYTHON), *args], cwd=ROOT, env=env).returncode
 
 
+CLOSURE = """
+import sys, importlib.metadata as md
+from packaging.requirements import Requirement
+seen, done, todo = {}, set(), [(n.lower(), "") for n in sys.argv[1:]]
+while todo:
+    name, extra = todo.pop()
+    if (name, extra) in done:
+        continue
+    done.add((name, extra))
+    dist = md.distribution(name)
+    seen[name] = f"{dist.metadata['Name']}=={dist.version}"
+    for line in dist.requires or []:
+        req = Requirement(line)
+        if req.marker is None or req.marker.evaluate({"extra": extra}):
+            todo += [(req.name.lower().replace("_", "-"), e) for e in ["", *req.extras]]
+print("\\n".join(sorted(seen.values(), key=str.lower)))
+"""
+
+
 def pin(additions: list[str]) -> int:
-    """Pin what .venv holds: the direct dependencies (with why) first, then everything else."""
+    """Pin the direct dependencies (with why) and everything they need, as .venv holds them;
+    packages installed for other purposes (a benchmark's PyTorch) stay out."""
     path = ROOT / "requirements.txt"
     lines = path.read_text().splitlines()
     split = lines.index("# ... and what those depend on:")
     why = {line.split("==")[0].lower(): line.split("#", 1)[1].strip() for line in lines[:split] if "==" in line}
     why.update({name.lower(): reason for name, reason in (a.split("=", 1) for a in additions)})
-    frozen = subprocess.run([str(PYTHON), "-m", "pip", "freeze", "--exclude-editable"], capture_output=True,
-                            text=True, check=True).stdout.split()
-    direct = [f"{p:<28}# {why[p.split('==')[0].lower()]}" for p in frozen if p.split("==")[0].lower() in why]
-    rest = [p for p in frozen if p.split("==")[0].lower() not in why]
-    path.write_text("\n".join(lines[:2] + sorted(direct, key=str.lower) + ["", lines[split]]
-                              + sorted(rest, key=str.lower)) + "\n")
+    pins = subprocess.run([str(PYTHON), "-c", CLOSURE, *why], capture_output=True, text=True,
+                          check=True).stdout.split()
+    direct = [f"{p:<28}# {why[p.split('==')[0].lower()]}" for p in pins if p.split("==")[0].lower() in why]
+    rest = [p for p in pins if p.split("==")[0].lower() not in why]
+    path.write_text("\n".join(lines[:2] + direct + ["", lines[split]] + rest) + "\n")
     STAMP.write_text(hashlib.sha256(path.read_bytes()).hexdigest())
     return 0
 
