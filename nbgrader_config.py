@@ -51,7 +51,7 @@ c.ClearSolutions.code_stub = {
 # --- the worked solutions: solutions kept, hidden tests removed, executed with figures --------
 c.GenerateSolution.preprocessors = [
     IncludeHeaderFooter, LockCells, ClearOutput, ClearMarkScheme, ClearHiddenTests, Execute]
-c.Execute.timeout = 120          # per cell, for generate_solution (the instructor's own code)
+c.Execute.timeout = 900          # per cell, for generate_solution (the instructor's own code: the worked solutions train a network)
 c.Execute.record_timing = False   # no run times in the committed solutions: rebuilds are byte-identical
 
 # --- autograding ------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """Build everything that is generated from ``source/``: one command, never edited by hand.
 
     notebooks/<a>/<a>.py  --jupytext-->  source/<a>/<a>.ipynb   (the instructor's notebook)
+    notebooks/shared/*.py  --copied-->   source/<a>/             (modules every notebook imports)
     source/<a>            --nbgrader generate_assignment-->  release/<a>    (students)
     source/<a>            --nbgrader generate_solution-->    solutions/<a>  (after the deadline)
     release + samples/<a>.py  -->  submitted/<student>/<a>/<a>.ipynb        (sample class)
@@ -54,10 +55,19 @@ def nbgrader(*args: str) -> None:
         raise RuntimeError(f"nbgrader {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
 
 
+def shared_modules(root: Path) -> list[Path]:
+    """Modules that every assignment gets a copy of (the checks behind the test messages)."""
+    return sorted((root / "notebooks" / "shared").glob("*.py"))
+
+
 def build_source(paths: Paths) -> bool:
-    """The source notebook from its text twin, and the data sets it reads next to it."""
+    """The source notebook from its text twin, the shared modules and the data sets next to it."""
     from coursekit.pipeline import load_config
     datasets.fill(load_config(paths.root), paths.assignment, paths.source_dir)
+    for module in shared_modules(paths.root):
+        target = paths.source_dir / module.name
+        if not target.exists() or target.read_bytes() != module.read_bytes():
+            shutil.copyfile(module, target)
     return write_if_changed(notebook_from_text(paths.text), paths.source)
 
 

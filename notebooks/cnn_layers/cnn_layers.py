@@ -59,7 +59,7 @@
 #
 # [NumPy](https://numpy.org) does the arithmetic, [matplotlib](https://matplotlib.org) draws
 # the figures and [h5py](https://www.h5py.org) reads the HDF5 data sets used later in the
-# course. `cnn_figures` and `cnn_checks`, next to this notebook, hold the code of the figures
+# course. `cnn_figures` and `checks`, next to this notebook, hold the code of the figures
 # and of the test messages; you may read them, you do not need to change them. The random
 # seed is fixed so that your numbers match the published ones.
 
@@ -70,7 +70,7 @@ import matplotlib.pyplot as plt
 
 from cnn_figures import (show_zero_padding, show_conv_step, show_window_corners,
                          show_conv_output_sizes, show_pooling)
-from cnn_checks import (expect_type, expect_shape, expect_close, expect_equal, expect_scalar,
+from checks import (expect_type, expect_shape, expect_close, expect_equal, expect_scalar,
                         all_public_tests_passed, check, check_close_quietly,
                         directional_derivative)
 

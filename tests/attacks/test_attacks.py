@@ -163,7 +163,7 @@ def test_feedback_of_attackers_shows_messages_not_hidden_tests(attacked):
     run(course, "nbgrader", "generate_feedback", "cnn_layers", "--log-level=ERROR", timeout=1200)
     page = (course / "feedback" / "control_wrong_conv_forward" / "cnn_layers" / "cnn_layers.html").read_text()
     leaked = course / "feedback" / "links_to_instructor_files" / "cnn_layers"
-    assert sorted(p.name for p in leaked.iterdir()) == ["cnn_checks.py", "cnn_figures.py", "cnn_layers.html"]
+    assert sorted(p.name for p in leaked.iterdir()) == ["checks.py", "cnn_figures.py", "cnn_layers.html"]
     assert "values wrong at some positions" in page
     assert "BEGIN HIDDEN TESTS" not in page and "_conv_reference" not in page
     assert not (REPO / "feedback" / "control_wrong_conv_forward").exists()
