@@ -1,0 +1,1685 @@
+# ---
+# jupyter:
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Convolutional Neural Networks: the application
+#
+# In the first assignment you wrote the layers of a convolutional network with loops: padding,
+# convolution, pooling and their backward passes. Now you put them together into a small
+# network and train it to read hand signs: photos of a hand showing zero to five fingers.
+#
+# No framework does the work for you. The network you assemble here is made of the same layers
+# you wrote, in a vectorised form that NumPy runs a few hundred times faster than the loops,
+# so you can watch your own forward and backward passes learn in a minute or two.
+#
+# By the end of this notebook you will have
+# - prepared an image data set for training (scaled pixels, one-hot labels);
+# - built the forward and backward passes of a whole network from its layers;
+# - written the mini-batch training loop with the Adam optimizer;
+# - trained the network and looked at what it gets right and wrong.
+#
+# Arrays follow the **NHWC** layout of the first assignment: a batch of images or activations
+# has shape `(m, n_H, n_W, n_C)`, examples first and channels last. A batch of labels or logits
+# has shape `(m, n_classes)`, one row per example.
+
+# %% [markdown]
+# ## How this notebook is graded
+#
+# You write ten functions. Each lives in one answer cell: write your code between
+# `### START CODE HERE ###` and `### END CODE HERE ###` in place of the
+# `raise NotImplementedError(...)` line, and keep the function names, the arguments and the
+# lines given around your code.
+#
+# Under every function a **public test** checks it on published numbers and tells you what it
+# expected when something is off. At grading, **hidden tests** check it on inputs you have not
+# seen: other image sizes, filter sizes, batch sizes and seeds, and numerical gradient checks of
+# the whole network. Each function is graded on its own: when the grader tests `train_model`, a
+# mistake in your `model_backward` costs nothing there, because the grader's own
+# `model_backward` stands in for yours.
+#
+# Grading never trains the full network: the hidden tests train tiny networks on tiny data for
+# a few steps. The cells that load the data, train the network and draw the results are marked
+# as illustrations; they are for you and are not run at grading.
+#
+# | part | function | points |
+# |---|---|---|
+# | data | `normalize_images` | 2 |
+# | data | `one_hot` | 3 |
+# | model | `initialize_parameters` | 4 |
+# | model | `model_forward` | 8 |
+# | model | `compute_cost` | 4 |
+# | model | `model_backward` | 10 |
+# | training | `random_mini_batches` | 5 |
+# | training | `train_model` | 8 |
+# | evaluation | `predict` | 3 |
+# | evaluation | `confusion_matrix` | 3 |
+# | | **total** | **50** |
+#
+# Do not delete or edit the test cells; if one is missing, the grader puts it back.
+
+# %% [markdown]
+# ## 1 - Packages
+#
+# - [NumPy](https://numpy.org) for the arithmetic, [h5py](https://www.h5py.org) to read the
+#   data set, [matplotlib](https://matplotlib.org) for the figures.
+# - `fast_layers`, next to this notebook: the vectorised layers (section 3.2 explains how they
+#   work). Read it: every function says what it takes and returns, with the shapes.
+# - `signs_figures` draws the figures and `checks` writes the test messages; you do not
+#   need to change them.
+
+# %% nbgrader={"grade": false, "grade_id": "packages", "locked": true, "schema_version": 3, "solution": false, "task": false}
+import numpy as np
+import h5py
+import matplotlib.pyplot as plt
+
+from fast_layers import (same_padding, conv_forward, conv_backward, relu_forward, relu_backward,
+                         pool_forward, pool_backward, dense_forward, dense_backward,
+                         softmax, softmax_cross_entropy, adam_init, adam_update)
+from signs_figures import (show_samples, show_architecture, show_same_padding, show_im2col,
+                           show_cost_curve, show_confusion_matrix, show_misclassified, show_filters)
+from checks import (expect_type, expect_shape, expect_dtype_kind, expect_close, expect_equal,
+                          expect_keys, all_public_tests_passed, check, check_close_quietly,
+                          directional_derivative)
+
+plt.rcParams["figure.figsize"] = (5.0, 4.0)
+plt.rcParams["image.interpolation"] = "nearest"
+
+# %% [markdown]
+# ## 2 - The SIGNS data set
+#
+# A team photographed hands showing the numbers 0 to 5 with their fingers, against a plain
+# background, and shrank every photo to 64 x 64 colour pixels. The training set has 1080
+# images (180 per sign), the test set 120 (20 per sign). The task: look at an image, say how
+# many fingers it shows.
+#
+# The two files, `datasets/train_signs.h5` and `datasets/test_signs.h5`, are HDF5 files: a
+# file system inside a file, whose "files" are arrays. `h5py` opens them like a dictionary.
+# The images are stored as 8-bit integers (`uint8`, from 0 to 255) in NHWC layout, the labels
+# as integers from 0 to 5.
+
+# %% nbgrader={"grade": false, "grade_id": "load_data", "locked": true, "schema_version": 3, "solution": false, "task": false} tags=["illustration"]
+with h5py.File("datasets/train_signs.h5", "r") as data:
+    X_train_orig = data["train_set_x"][:]
+    y_train = data["train_set_y"][:]
+with h5py.File("datasets/test_signs.h5", "r") as data:
+    X_test_orig = data["test_set_x"][:]
+    y_test = data["test_set_y"][:]
+
+print("X_train_orig:", X_train_orig.shape, X_train_orig.dtype)
+print("y_train:     ", y_train.shape, y_train.dtype, "- examples per sign:", np.bincount(y_train))
+print("X_test_orig: ", X_test_orig.shape, X_test_orig.dtype)
+print("y_test:      ", y_test.shape, y_test.dtype, "- examples per sign:", np.bincount(y_test))
+
+# %% [markdown]
+# Two examples of every sign. The training file is sorted by sign (all the zeros first): the
+# training loop will have to shuffle it.
+
+# %% nbgrader={"grade": false, "grade_id": "figure_samples", "locked": true, "schema_version": 3, "solution": false, "task": false} tags=["illustration"]
+show_samples(X_train_orig, y_train, indices=[180 * sign + k for sign in range(6) for k in (11, 97)],
+             title="training images and their labels")
+plt.show()
+
+# %% [markdown]
+# ### 2.1 - Scaling the pixels
+#
+# A network learns best from inputs of a modest size, around 0 to 1. Pixels from 0 to 255
+# would make the first layer's outputs hundreds of times larger than its initial weights
+# expect, and the first steps of training would be wild. So we divide every pixel by 255.
+#
+# Two details matter:
+# - **Convert before dividing.** Arithmetic on `uint8` stays in `uint8`: `X // 255` gives
+#   only 0 and 1, and `X * 2` silently wraps around above 255.
+# - **Use `float32`.** Training is about twice as fast in single precision as in double
+#   precision (`float64`, NumPy's default), and the network needs no more digits than
+#   float32's seven.
+#
+# **Exercise 1 - `normalize_images`** (2 points). Return the images as `float32` numbers
+# between 0 and 1, `X_orig / 255`, without changing `X_orig`.
+
+# %% nbgrader={"grade": false, "grade_id": "normalize_images", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def normalize_images(X_orig):
+    """
+    Scale a batch of 8-bit images to float32 numbers between 0 and 1.
+
+    Arguments:
+    X_orig -- images, numpy array of shape (m, n_H, n_W, n_C), dtype uint8 (values 0 to 255)
+
+    Returns:
+    X -- numpy array of shape (m, n_H, n_W, n_C), dtype float32: X = X_orig / 255
+    """
+    # Convert to float32, then divide (≈ 1 line)
+    ### BEGIN SOLUTION
+    X = X_orig.astype(np.float32) / np.float32(255)
+    ### END SOLUTION
+
+    return X
+
+
+# %% nbgrader={"grade": true, "grade_id": "test_normalize_images_published", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# Public test of normalize_images with the published numbers (1 point)
+X_orig = np.random.default_rng(1).integers(0, 256, size=(2, 3, 3, 3), dtype=np.uint8)
+X_orig[0, 0, 0] = [0, 128, 255]
+X = normalize_images(X_orig)
+print("X_orig[0, 0] =\n", X_orig[0, 0])
+print("X[0, 0] =\n", X[0, 0] if isinstance(X, np.ndarray) else X)
+
+expect_shape("normalize_images", "X", X, (2, 3, 3, 3), hint="keep the shape of X_orig")
+expect_equal("normalize_images", "the dtype of X", str(X.dtype), "float32",
+             hint="convert with X_orig.astype(np.float32) before you divide")
+expect_close("normalize_images", "X[0, 0]", X[0, 0],
+             [[0.0, 0.50196081, 1.0], [0.47450981, 0.95294118, 0.74117649], [0.02352941, 0.51372552, 0.40000001]],
+             hint="divide by 255 after converting to float: a uint8 division or // gives 0 and 1 only")
+expect_equal("normalize_images", "X_orig[0, 0, 0] (your function must not change its input)",
+             X_orig[0, 0, 0], [0, 128, 255])
+all_public_tests_passed("normalize_images")
+
+# %% nbgrader={"grade": true, "grade_id": "test_normalize_images_fresh_inputs", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# Hidden tests of normalize_images (1 point): other shapes, the extreme values 0 and 255.
+### BEGIN HIDDEN TESTS
+_rng = np.random.default_rng(20511)
+for _shape, _case in [((1, 5, 4, 1), "one example with one channel"),
+                      ((3, 2, 6, 3), "a non-square batch of three colour images"),
+                      ((2, 4, 4, 2), "images holding only 0 and 255")]:
+    _X_orig = _rng.integers(0, 256, size=_shape, dtype=np.uint8)
+    if _case.startswith("images holding"):
+        _X_orig = np.where(_X_orig > 127, 255, 0).astype(np.uint8)
+    _copy = _X_orig.copy()
+    _X = normalize_images(_X_orig)
+    check(isinstance(_X, np.ndarray) and _X.dtype.kind == "f",
+          f"normalize_images, {_case}: the result must be a NumPy array of floats")
+    check_close_quietly(_X, _copy.astype(np.float64) / 255.0, f"normalize_images, {_case}", rtol=1e-6, atol=1e-7)
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ### 2.2 - One-hot labels
+#
+# The network ends with one output per class, six numbers per image. To compare them with the
+# label, the label becomes a row of six numbers too: a 1 in the column of the right class and
+# 0 elsewhere. Label 4 becomes `[0, 0, 0, 0, 1, 0]`; the labels of a batch of `m` images become
+# a matrix of shape `(m, n_classes)`, one row per image, in the same order as the images.
+#
+# ```python
+# y = np.array([1, 0, 3])        # three labels, 4 classes
+# Y = [[0, 1, 0, 0],
+#      [1, 0, 0, 0],
+#      [0, 0, 0, 1]]
+# ```
+#
+# One way: start from zeros of shape `(m, n_classes)` and set `Y[i, y[i]] = 1` for every `i` at
+# once, with the index arrays `np.arange(m)` and `y`. Another: the rows of the identity matrix
+# `np.eye(n_classes)` are the one-hot rows, so `np.eye(n_classes)[y]` picks them in order.
+#
+# (The original course stored one-hot labels as `(n_classes, m)`, one column per example. Here
+# everything has the examples first, like the images: `(m, n_classes)`.)
+#
+# **Exercise 2 - `one_hot`** (3 points). Return `float32` one-hot labels of shape `(m, n_classes)`.
+
+# %% nbgrader={"grade": false, "grade_id": "one_hot", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def one_hot(y, n_classes):
+    """
+    One-hot encode integer labels, one row per example.
+
+    Arguments:
+    y -- integer labels from 0 to n_classes - 1, numpy array of shape (m,) or (1, m)
+    n_classes -- integer, the number of classes
+
+    Returns:
+    Y -- numpy array of shape (m, n_classes), dtype float32, with Y[i, k] = 1 if y[i] == k and 0 otherwise
+    """
+    y = np.asarray(y).reshape(-1)            # the labels as a vector of m integers
+
+    # (≈ 2 lines)
+    ### BEGIN SOLUTION
+    Y = np.zeros((y.shape[0], n_classes), dtype=np.float32)
+    Y[np.arange(y.shape[0]), y] = 1.0
+    ### END SOLUTION
+
+    return Y
+
+
+# %% nbgrader={"grade": true, "grade_id": "test_one_hot_published", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# Public test of one_hot with the published numbers (1 point)
+y = np.array([1, 0, 3, 2, 1])
+Y = one_hot(y, 4)
+print("y =", y)
+print("Y =\n", Y)
+
+expect_shape("one_hot", "Y", Y, (5, 4),
+             hint="one row per example and one column per class: (m, n_classes), not (n_classes, m)")
+expect_dtype_kind("one_hot", "Y", Y, "f", hint="build Y as floats, e.g. np.zeros(..., dtype=np.float32)")
+expect_close("one_hot", "Y", Y, [[0, 1, 0, 0], [1, 0, 0, 0], [0, 0, 0, 1], [0, 0, 1, 0], [0, 1, 0, 0]],
+             hint="row i holds a single 1, in column y[i]")
+all_public_tests_passed("one_hot")
+
+# %% nbgrader={"grade": true, "grade_id": "test_one_hot_orientation", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# Hidden tests of one_hot (1 point): the shape is (m, n_classes) for any m and n_classes.
+### BEGIN HIDDEN TESTS
+for _y, _n, _case in [(np.array([2, 0, 1, 1, 0, 2, 2]), 3, "7 labels, 3 classes"),
+                      (np.array([5, 1]), 6, "2 labels, 6 classes"),
+                      (np.array([[0, 3, 1]]), 4, "labels given as a row vector of shape (1, m)")]:
+    _Y = one_hot(_y, _n)
+    check(np.shape(_Y) == (np.size(_y), _n),
+          f"one_hot, {_case}: the shape must be (m, n_classes), one row per example")
+### END HIDDEN TESTS
+
+# %% nbgrader={"grade": true, "grade_id": "test_one_hot_fresh_inputs", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# Hidden tests of one_hot (1 point): values on new labels, a single label, classes that never occur.
+### BEGIN HIDDEN TESTS
+_rng = np.random.default_rng(31337)
+for _y, _n, _case in [(_rng.integers(0, 6, size=40), 6, "40 random labels"),
+                      (np.array([3]), 5, "a single label"),
+                      (np.array([0, 0, 2, 0]), 7, "classes that never occur"),
+                      (np.array([[4, 1, 1, 0, 4]]), 5, "labels given as a row vector")]:
+    _Y = one_hot(_y.copy(), _n)
+    _want = (np.asarray(_y).reshape(-1, 1) == np.arange(_n)).astype(float)
+    check(isinstance(_Y, np.ndarray) and _Y.dtype.kind == "f", f"one_hot, {_case}: Y must be an array of floats")
+    check_close_quietly(_Y, _want, f"one_hot, {_case}")
+### END HIDDEN TESTS
+
+# %% [markdown]
+# The prepared data: scaled images and one-hot labels for training, the integer labels kept
+# for measuring accuracy later.
+
+# %% nbgrader={"grade": false, "grade_id": "prepare_data", "locked": true, "schema_version": 3, "solution": false, "task": false} tags=["illustration", "raises-exception"]
+X_train = normalize_images(X_train_orig)
+X_test = normalize_images(X_test_orig)
+Y_train = one_hot(y_train, 6)
+Y_test = one_hot(y_test, 6)
+print("X_train:", X_train.shape, X_train.dtype, f"values from {X_train.min():.1f} to {X_train.max():.1f}")
+print("Y_train:", Y_train.shape, Y_train.dtype)
+print("X_test: ", X_test.shape, X_test.dtype)
+print("Y_test: ", Y_test.shape, Y_test.dtype)
+print("labels of the first three test images:", y_test[:3], "-> one-hot rows\n", Y_test[:3])
+
+# %% [markdown]
+# ## 3 - The network
+#
+# The network of the original course is small: two convolutional blocks and one dense layer.
+#
+# `CONV2D (8 filters 4x4, same) -> RELU -> MAXPOOL (8x8, stride 8) -> CONV2D (16 filters 2x2, same) -> RELU -> MAXPOOL (4x4, stride 4) -> FLATTEN -> DENSE (6)`
+#
+# - The convolutions move one pixel at a time (stride 1) with "same" padding, so they keep the
+#   height and width of their input and change only the number of channels.
+# - Each max-pool keeps the largest value of every `f x f` tile (stride `f`: the tiles do not
+#   overlap), shrinking the height and width `f` times. After both, a 64 x 64 image has become a
+#   2 x 2 x 16 volume: 64 numbers.
+# - FLATTEN lays those 64 numbers out as one row per example, and the DENSE (fully connected)
+#   layer turns each row into 6 numbers, the **logits**: one score per class. The largest wins.
+#   There is no softmax in the network itself: the cost applies it (section 3.5).
+# - As in the original course, the convolutions have **no biases**: only the dense layer adds
+#   one. A bias that nothing else holds in check is the first thing Adam moves, by about the
+#   learning rate at every step, whatever its gradient; pushed below zero it can silence every
+#   ReLU of the first layer, for all images, within the first epoch. Measured here: with conv
+#   biases, 4 of 26 initial seeds of this network end up stuck at the cost of a blind guess
+#   (log 6 ≈ 1.79); without them, those same 4 seeds train.
+#
+# A network is described here by a dictionary of its sizes, so that the same code builds the
+# course's network, a bigger one, and the tiny ones the tests use.
+
+# %% nbgrader={"grade": false, "grade_id": "architectures", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# Filter sizes f1, f2; numbers of filters n_C1, n_C2; max-pool window (and stride) pool1, pool2.
+COURSE_MODEL = {"input_shape": (64, 64, 3), "f1": 4, "n_C1": 8, "pool1": 8,
+                "f2": 2, "n_C2": 16, "pool2": 4, "n_classes": 6}
+BIGGER_MODEL = {"input_shape": (64, 64, 3), "f1": 3, "n_C1": 16, "pool1": 2,
+                "f2": 3, "n_C2": 32, "pool2": 4, "n_classes": 6}
+TINY_MODEL = {"input_shape": (16, 16, 3), "f1": 4, "n_C1": 4, "pool1": 4,
+              "f2": 2, "n_C2": 6, "pool2": 2, "n_classes": 6}      # for the public tests
+
+# %% nbgrader={"grade": false, "grade_id": "figure_architecture", "locked": true, "schema_version": 3, "solution": false, "task": false} tags=["illustration"]
+show_architecture(COURSE_MODEL, title="the course's network (COURSE_MODEL)")
+plt.show()
+
+# %% [markdown]
+# ### 3.1 - "Same" padding with an even filter
+#
+# In the first assignment a "same" convolution used `pad = (f - 1) / 2` on every side, which
+# is a whole number only for odd `f`. Our filters are 4 x 4 and 2 x 2. A filter of size `f`
+# needs `f - 1` extra rows in total to produce one output row per input row: 3 for `f = 4`,
+# 1 for `f = 2`. They cannot be split evenly, so one side gets one more.
+#
+# We follow TensorFlow (`padding="SAME"`, which the original course used) and PyTorch
+# (`padding="same"`): the extra row goes to the **bottom** and the extra column to the
+# **right**. For `f = 4`: one row of zeros on top, two at the bottom; for `f = 2`: none on
+# top, one at the bottom. `fast_layers.same_padding(f)` returns that pair,
+# `((f - 1) // 2, f // 2)`, and `conv_forward` accepts `"pad": "same"` to use it.
+
+# %% nbgrader={"grade": false, "grade_id": "figure_same_padding", "locked": true, "schema_version": 3, "solution": false, "task": false} tags=["illustration"]
+print("same_padding(4) =", same_padding(4), "  same_padding(2) =", same_padding(2),
+      "  same_padding(3) =", same_padding(3))
+show_same_padding(4)
+plt.show()
+
+# %% [markdown]
+# ### 3.2 - Fast layers
+#
+# Your loop layers are correct but slow: Python visits every window of every filter of every
+# example one at a time. One forward pass of the first layer over the 1080 training images
+# would take minutes. `fast_layers.py` does the same arithmetic with a handful of large NumPy
+# operations instead, and gives the same numbers (the course's tests compare it with the loop
+# layers of the first assignment).
+#
+# **Convolution as one matrix product ("im2col").** Remember the window of output position
+# `(h, w)`: rows `h * stride` to `h * stride + f`, columns `w * stride` to `w * stride + f`, all
+# channels. Lay every window out as one row of a matrix `cols`, of shape
+# `(m * n_H * n_W, f * f * n_C_prev)`. Each filter, flattened the same way, is a column of
+# `W.reshape(f * f * n_C_prev, n_C)`. A row times a column is exactly one `conv_single_step`,
+# so the whole layer is `cols @ W.reshape(...)` plus the biases: one call to an optimised
+# matrix product. NumPy builds `cols` from a strided *view* of the padded input, which lists all
+# windows without copying anything until the one reshape.
+#
+# **Backward, offset by offset.** Fix an offset `(di, dj)` inside the window. Across all output
+# positions, the input entries at that offset are the strided slice
+# `A_pad[:, di : di + stride * (n_H - 1) + 1 : stride, dj : ... : stride, :]` (shaded in the
+# figure): one column of `cols`. The gradient `dA_prev` is built with one small matrix product
+# per offset, added into that slice, and max pooling loops over the `f * f` offsets of its
+# window in the same way. There are only `f * f` offsets, so these loops are short.
+#
+# The figure shows a 4 x 4 single-channel input with `f = 2`: each row of `cols` is one window,
+# each column one offset.
+
+# %% nbgrader={"grade": false, "grade_id": "figure_im2col", "locked": true, "schema_version": 3, "solution": false, "task": false} tags=["illustration"]
+show_im2col(n_H_prev=4, n_W_prev=4, f=2, stride=1, offset=(0, 1))
+plt.show()
+
+# %% [markdown]
+# The layers you will use, all in the style of the first assignment: every forward function
+# returns `(output, cache)`, and the backward function of the same layer takes the gradient of
+# its output and that cache.
+#
+# | call | returns | shapes |
+# |---|---|---|
+# | `conv_forward(A_prev, W, b, {"stride": 1, "pad": "same"})` | `Z, cache` | `A_prev (m, n_H, n_W, n_C_prev)`, `W (f, f, n_C_prev, n_C)`, `b (1, 1, 1, n_C)` or `None` (no bias) → `Z (m, n_H, n_W, n_C)` |
+# | `conv_backward(dZ, cache, input_gradient=True)` | `dA_prev, dW, db` | `dA_prev` is `None` with `input_gradient=False`, `db` is `None` without a bias |
+# | `relu_forward(Z)` / `relu_backward(dA, cache)` | `A, cache` / `dZ` | any shape |
+# | `pool_forward(A_prev, {"f": f, "stride": f}, mode="max")` | `A, cache` | `(m, n_H, n_W, n_C)` → `(m, n_H // f, n_W // f, n_C)` |
+# | `pool_backward(dA, cache, mode="max")` | `dA_prev` | the shape of `A_prev` |
+# | `dense_forward(F, W, b)` / `dense_backward(dZ, cache)` | `Z, cache` / `dF, dW, db` | `F (m, n_in)`, `W (n_in, n_out)`, `b (1, n_out)` → `Z (m, n_out)` |
+# | `softmax_cross_entropy(Z, Y)` | `losses, dZ` | `Z, Y (m, n_classes)` → `losses (m,)`, `dZ (m, n_classes)` |
+# | `adam_init(parameters)` / `adam_update(parameters, grads, state, learning_rate)` | `state` / `parameters, state` | dictionaries of arrays |
+
+# %% [markdown]
+# ### 3.3 - Initialising the parameters
+#
+# The network has four parameter arrays:
+#
+# | parameter | shape | |
+# |---|---|---|
+# | `W1` | `(f1, f1, n_C0, n_C1)` | the filters of the first convolution (`n_C0 = 3` colour channels) |
+# | `W2` | `(f2, f2, n_C1, n_C2)` | the filters of the second convolution |
+# | `W3` | `(n_flat, n_classes)` | the weights of the dense layer |
+# | `b3` | `(1, n_classes)` | its biases |
+#
+# `n_flat` is the number of values per example after the second max-pool. The convolutions
+# keep the height and width, and a max-pool with window and stride `p` turns a size `n` into
+# `n // p`; so `n_flat = (n_H0 // pool1 // pool2) * (n_W0 // pool1 // pool2) * n_C2`
+# (`2 * 2 * 16 = 64` for the course's network).
+#
+# **Glorot (Xavier) uniform initialisation**, the default of the framework the course used:
+# each weight is drawn uniformly between `-limit` and `limit`, with
+#
+# $$ \text{limit} = \sqrt{\frac{6}{\text{fan}_{in} + \text{fan}_{out}}} $$
+#
+# where `fan_in` is the number of inputs that each output adds up and `fan_out` the number of
+# outputs each input feeds. For a convolution with `f x f` filters both count the window:
+# `fan_in = f * f * n_C_prev` and `fan_out = f * f * n_C`. For the dense layer, `fan_in = n_flat`
+# and `fan_out = n_classes`. This keeps the size of the activations, and of the gradients,
+# about the same from layer to layer, so that no layer starts out much faster or slower than
+# the others. The dense layer's biases start at zero.
+#
+# So that your numbers match the tests, draw in this order, from the generator `rng` given in
+# the function: `W1`, then `W2`, then `W3`, each with `rng.uniform(-limit, limit, size=shape)`,
+# converted with `.astype(np.float32)`. Every parameter is `float32`.
+#
+# **Exercise 3 - `initialize_parameters`** (4 points).
+
+# %% nbgrader={"grade": false, "grade_id": "initialize_parameters", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def initialize_parameters(architecture, seed=0):
+    """
+    Glorot-uniform weights (and zero biases for the dense layer) for
+    CONV2D -> RELU -> MAXPOOL -> CONV2D -> RELU -> MAXPOOL -> FLATTEN -> DENSE.
+
+    Arguments:
+    architecture -- dictionary with "input_shape" (n_H0, n_W0, n_C0), "f1", "n_C1", "pool1",
+                    "f2", "n_C2", "pool2" and "n_classes"
+    seed -- integer, the seed of the random generator
+
+    Returns:
+    parameters -- dictionary of float32 numpy arrays:
+                  W1 (f1, f1, n_C0, n_C1), W2 (f2, f2, n_C1, n_C2),
+                  W3 (n_flat, n_classes), b3 (1, n_classes),
+                  with n_flat = (n_H0 // pool1 // pool2) * (n_W0 // pool1 // pool2) * n_C2
+    """
+    rng = np.random.default_rng(seed)
+    (n_H0, n_W0, n_C0) = architecture["input_shape"]
+    f1, n_C1, pool1 = architecture["f1"], architecture["n_C1"], architecture["pool1"]
+    f2, n_C2, pool2 = architecture["f2"], architecture["n_C2"], architecture["pool2"]
+    n_classes = architecture["n_classes"]
+
+    n_flat = (n_H0 // pool1 // pool2) * (n_W0 // pool1 // pool2) * n_C2    # values per example after MAXPOOL 2
+
+    # W1: its Glorot limit, then the draw (≈ 2 lines)
+    ### BEGIN SOLUTION
+    limit1 = np.sqrt(6.0 / (f1 * f1 * n_C0 + f1 * f1 * n_C1))
+    W1 = rng.uniform(-limit1, limit1, size=(f1, f1, n_C0, n_C1)).astype(np.float32)
+    ### END SOLUTION
+
+    # W2 (≈ 2 lines)
+    ### BEGIN SOLUTION
+    limit2 = np.sqrt(6.0 / (f2 * f2 * n_C1 + f2 * f2 * n_C2))
+    W2 = rng.uniform(-limit2, limit2, size=(f2, f2, n_C1, n_C2)).astype(np.float32)
+    ### END SOLUTION
+
+    # W3 (≈ 2 lines)
+    ### BEGIN SOLUTION
+    limit3 = np.sqrt(6.0 / (n_flat + n_classes))
+    W3 = rng.uniform(-limit3, limit3, size=(n_flat, n_classes)).astype(np.float32)
+    ### END SOLUTION
+
+    # The biases of the dense layer, zeros (≈ 1 line)
+    ### BEGIN SOLUTION
+    b3 = np.zeros((1, n_classes), dtype=np.float32)
+    ### END SOLUTION
+
+    parameters = {"W1": W1, "W2": W2, "W3": W3, "b3": b3}
+    return parameters
+
+
+# %% nbgrader={"grade": true, "grade_id": "test_initialize_parameters_published", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# Public test of initialize_parameters with the published numbers (1 point)
+parameters = initialize_parameters(COURSE_MODEL, seed=1)
+expect_keys("initialize_parameters", "parameters", parameters, ["W1", "W2", "W3", "b3"],
+            hint="the convolutions have no biases: W1, W2, then W3 and b3 for the dense layer")
+for name in ("W1", "W2", "W3", "b3"):
+    print(f"{name}: shape {getattr(parameters[name], 'shape', None)}, dtype {getattr(parameters[name], 'dtype', None)}")
+print("W1[0, 0, 0] =", parameters["W1"][0, 0, 0])
+print("W3[0] =", parameters["W3"][0])
+
+for name, shape in [("W1", (4, 4, 3, 8)), ("W2", (2, 2, 8, 16)), ("W3", (64, 6)), ("b3", (1, 6))]:
+    expect_shape("initialize_parameters", name, parameters[name], shape,
+                 hint="see the table above; n_flat = (64 // 8 // 4) * (64 // 8 // 4) * 16 = 64")
+    expect_equal("initialize_parameters", f"the dtype of {name}", str(parameters[name].dtype), "float32",
+                 hint="convert every array with .astype(np.float32) (or create it with dtype=np.float32)")
+expect_close("initialize_parameters", "W1[0, 0, 0]", parameters["W1"][0, 0, 0], [0.00436542, 0.16634475, -0.13140278, 0.16567479, -0.06948584, -0.02831358, 0.1210122, -0.03353044],
+             hint="limit = sqrt(6 / (fan_in + fan_out)) with fan_in = f * f * n_C_prev and fan_out = f * f * n_C; "
+                  "draw W1, W2, W3 in this order with rng.uniform(-limit, limit, size=shape)")
+expect_close("initialize_parameters", "W3[0]", parameters["W3"][0], [-0.10572895, 0.21207014, -0.05444215, -0.20600547, -0.2863403, 0.08150093],
+             hint="for the dense layer fan_in = n_flat and fan_out = n_classes")
+expect_close("initialize_parameters", "b3", parameters["b3"], np.zeros((1, 6)), hint="the biases start at zero")
+all_public_tests_passed("initialize_parameters")
+
+# %% nbgrader={"grade": true, "grade_id": "test_initialize_parameters_shapes", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# Hidden tests of initialize_parameters (1 point): shapes and dtypes for other networks.
+### BEGIN HIDDEN TESTS
+_ARCHS = {
+    "a non-square grey input, odd and even filters, pools 2 and 3":
+        {"input_shape": (12, 10, 1), "f1": 3, "n_C1": 5, "pool1": 2, "f2": 2, "n_C2": 7, "pool2": 3, "n_classes": 4},
+    "the bigger network": {"input_shape": (64, 64, 3), "f1": 3, "n_C1": 16, "pool1": 2, "f2": 3, "n_C2": 32,
+                           "pool2": 4, "n_classes": 6},
+    "pools that do not divide the input": {"input_shape": (9, 14, 2), "f1": 2, "n_C1": 3, "pool1": 3, "f2": 1,
+                                           "n_C2": 2, "pool2": 2, "n_classes": 3},
+}
+
+def _parameter_shapes(a):
+    n_H0, n_W0, n_C0 = a["input_shape"]
+    n_flat = (n_H0 // a["pool1"] // a["pool2"]) * (n_W0 // a["pool1"] // a["pool2"]) * a["n_C2"]
+    return {"W1": (a["f1"], a["f1"], n_C0, a["n_C1"]), "W2": (a["f2"], a["f2"], a["n_C1"], a["n_C2"]),
+            "W3": (n_flat, a["n_classes"]), "b3": (1, a["n_classes"])}
+
+for _case, _arch in _ARCHS.items():
+    _params = initialize_parameters(dict(_arch), seed=5)
+    check(isinstance(_params, dict) and sorted(_params) == sorted(_parameter_shapes(_arch)),
+          f"initialize_parameters, {_case}: the result must be a dictionary with W1, W2, W3, b3")
+    for _name, _shape in _parameter_shapes(_arch).items():
+        check(np.shape(_params[_name]) == _shape, f"initialize_parameters, {_case}: {_name} has the wrong shape")
+        check(getattr(_params[_name], "dtype", None) == np.float32,
+              f"initialize_parameters, {_case}: {_name} must be float32")
+### END HIDDEN TESTS
+
+# %% nbgrader={"grade": true, "grade_id": "test_initialize_parameters_glorot_range", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# Hidden tests of initialize_parameters (1 point): the weights spread over the Glorot range, the
+# dense layer's biases are zero.
+### BEGIN HIDDEN TESTS
+def _glorot_limits(a):
+    shapes = _parameter_shapes(a)
+    limits = {}
+    for _name in ("W1", "W2"):
+        f, _, c_in, c_out = shapes[_name]
+        limits[_name] = np.sqrt(6.0 / (f * f * c_in + f * f * c_out))
+    limits["W3"] = np.sqrt(6.0 / sum(shapes["W3"]))
+    return limits
+
+for _case, _arch in _ARCHS.items():
+    _params = initialize_parameters(dict(_arch), seed=11)
+    for _name, _limit in _glorot_limits(_arch).items():
+        _W = np.asarray(_params[_name], dtype=np.float64)
+        check(np.all(np.abs(_W) <= _limit * (1 + 1e-6)),
+              f"initialize_parameters, {_case}: {_name} has values outside the Glorot range")
+        if _W.size >= 40:
+            check(np.abs(_W).max() >= 0.85 * _limit,
+                  f"initialize_parameters, {_case}: {_name} does not use the whole Glorot range "
+                  "(check fan_in and fan_out)")
+    check(np.all(np.asarray(_params["b3"]) == 0), f"initialize_parameters, {_case}: b3 must be zeros")
+### END HIDDEN TESTS
+
+# %% nbgrader={"grade": true, "grade_id": "test_initialize_parameters_fresh_inputs", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# Hidden tests of initialize_parameters (1 point): the exact draws for other networks and seeds.
+### BEGIN HIDDEN TESTS
+for (_case, _arch), _seed in zip(_ARCHS.items(), (3, 17, 42)):
+    _params = initialize_parameters(dict(_arch), seed=_seed)
+    _rng = np.random.default_rng(_seed)
+    for _name, _limit in _glorot_limits(_arch).items():
+        _want = _rng.uniform(-_limit, _limit, size=_parameter_shapes(_arch)[_name]).astype(np.float32)
+        check_close_quietly(_params[_name], _want,
+                            f"initialize_parameters, {_case}: {_name} does not hold the expected draws "
+                            "(W1, W2, W3 in this order with rng.uniform)", rtol=1e-6, atol=1e-7)
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ### 3.4 - The forward pass
+#
+# The forward pass chains the layers, each fed with the output of the one before:
+#
+# | step | layer function | with | output | course's network, one example |
+# |---|---|---|---|---|
+# | CONV2D | `conv_forward` | `W1`, no bias (`None`), stride 1, `"same"` padding | `Z1` | 64 x 64 x 8 |
+# | RELU | `relu_forward` | | `A1` | 64 x 64 x 8 |
+# | MAXPOOL | `pool_forward` | window and stride `pool1`, mode `"max"` | `P1` | 8 x 8 x 8 |
+# | CONV2D | `conv_forward` | `W2`, no bias, stride 1, `"same"` | `Z2` | 8 x 8 x 16 |
+# | RELU | `relu_forward` | | `A2` | 8 x 8 x 16 |
+# | MAXPOOL | `pool_forward` | window and stride `pool2`, mode `"max"` | `P2` | 2 x 2 x 16 |
+# | FLATTEN | a reshape | one row per example | `F` | 64 |
+# | DENSE | `dense_forward` | `W3`, `b3` | `Z3` | 6 |
+#
+# Each layer function returns its output and its cache, as in the first assignment.
+#
+# **Flatten in NHWC order.** `P2.reshape(m, -1)` lays each example's volume out row by row,
+# channel fastest: `P2[i, 0, 0, 0], P2[i, 0, 0, 1], ...`. The rows of `W3` follow that order, and
+# `model_backward` will undo the flattening with the same reshape. (PyTorch keeps the channels
+# first and flattens channel by channel; with our layout that order would scramble the features.)
+#
+# Keep every cache: `model_backward` needs them, in the dictionary given at the end of the cell,
+# together with the shape of `P2` to undo the flattening.
+#
+# **Exercise 4 - `model_forward`** (8 points).
+
+# %% nbgrader={"grade": false, "grade_id": "model_forward", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def model_forward(X, parameters, architecture):
+    """
+    Forward pass: CONV2D -> RELU -> MAXPOOL -> CONV2D -> RELU -> MAXPOOL -> FLATTEN -> DENSE.
+
+    Arguments:
+    X -- input images, numpy array of shape (m, n_H0, n_W0, n_C0)
+    parameters -- dictionary with W1, W2, W3, b3 (shapes as in initialize_parameters)
+    architecture -- dictionary with "pool1" and "pool2", the window size (and stride) of each max-pool
+
+    Returns:
+    Z3 -- the logits, numpy array of shape (m, n_classes)
+    caches -- dictionary for model_backward: the caches of the layers ("conv1", "relu1", "pool1",
+              "conv2", "relu2", "pool2", "fc") and "flatten", the shape of P2
+    """
+    W1, W2 = parameters["W1"], parameters["W2"]
+    W3, b3 = parameters["W3"], parameters["b3"]
+    pool1, pool2 = architecture["pool1"], architecture["pool2"]
+
+    # CONV2D (stride 1, "same", no bias: b is None) -> RELU -> MAXPOOL (window and stride pool1) (≈ 3 lines)
+    ### BEGIN SOLUTION
+    Z1, cache_conv1 = conv_forward(X, W1, None, {"stride": 1, "pad": "same"})
+    A1, cache_relu1 = relu_forward(Z1)
+    P1, cache_pool1 = pool_forward(A1, {"f": pool1, "stride": pool1}, mode="max")
+    ### END SOLUTION
+
+    # CONV2D (stride 1, "same") -> RELU -> MAXPOOL (window and stride pool2) (≈ 3 lines)
+    ### BEGIN SOLUTION
+    Z2, cache_conv2 = conv_forward(P1, W2, None, {"stride": 1, "pad": "same"})
+    A2, cache_relu2 = relu_forward(Z2)
+    P2, cache_pool2 = pool_forward(A2, {"f": pool2, "stride": pool2}, mode="max")
+    ### END SOLUTION
+
+    # FLATTEN (one row per example, NHWC order) -> DENSE, no activation (≈ 2 lines)
+    ### BEGIN SOLUTION
+    F = P2.reshape(P2.shape[0], -1)
+    Z3, cache_fc = dense_forward(F, W3, b3)
+    ### END SOLUTION
+
+    caches = {"conv1": cache_conv1, "relu1": cache_relu1, "pool1": cache_pool1,
+              "conv2": cache_conv2, "relu2": cache_relu2, "pool2": cache_pool2,
+              "flatten": P2.shape, "fc": cache_fc}
+    return Z3, caches
+
+
+# %% nbgrader={"grade": true, "grade_id": "test_model_forward_published", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# Public test of model_forward with the published numbers (2 points)
+rng = np.random.default_rng(2)
+X = rng.random((2, 16, 16, 3)).astype(np.float32)
+parameters = initialize_parameters(TINY_MODEL, seed=2)
+result = model_forward(X, parameters, TINY_MODEL)
+expect_type("model_forward", "the result", result, tuple, hint="return Z3, caches")
+Z3, caches = result
+print("Z3 =\n", Z3)
+
+expect_shape("model_forward", "Z3", Z3, (2, 6), hint="16 -> 4 -> 2 after the pools, so F has 2 * 2 * 6 = 24 columns and Z3 one "
+             "row per example, one column per class")
+expect_close("model_forward", "Z3", Z3,
+             [[0.0252938, 0.17871454, 0.11028448, -0.06177473, -0.14725713, -0.11186299],
+              [0.05968252, 0.20901912, 0.26899379, -0.1025078, 0.06679893, -0.11188599]],
+             hint="stride 1 and 'same' padding in both convolutions; max-pools with window and stride pool1, pool2; "
+                  "flatten with P2.reshape(m, -1); the dense layer adds b3 and has no activation")
+expect_keys("model_forward", "caches", caches, ["conv1", "relu1", "pool1", "conv2", "relu2", "pool2", "flatten", "fc"])
+expect_equal("model_forward", 'caches["flatten"]', tuple(caches["flatten"]), (2, 2, 2, 6), hint="the shape of P2")
+all_public_tests_passed("model_forward")
+
+# %% nbgrader={"grade": true, "grade_id": "test_model_forward_output_shape", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# Hidden tests of model_forward (1 point): the shape of the logits for other networks.
+### BEGIN HIDDEN TESTS
+def _conv_same_reference(A, W):
+    """Stride-1 'same' convolution without bias, float64: one matrix product per kernel offset."""
+    f = W.shape[0]
+    top, bottom = (f - 1) // 2, f // 2
+    A_pad = np.pad(np.asarray(A, dtype=np.float64), ((0, 0), (top, bottom), (top, bottom), (0, 0)))
+    n_H, n_W = A.shape[1], A.shape[2]
+    Z = np.zeros(A.shape[:3] + (W.shape[3],))
+    for di in range(f):
+        for dj in range(f):
+            Z += A_pad[:, di:di + n_H, dj:dj + n_W, :] @ np.asarray(W[di, dj], dtype=np.float64)
+    return Z, A_pad
+
+def _maxpool_reference(A, p):
+    """Max over non-overlapping p x p tiles (rows and columns that fit no tile are dropped)."""
+    m, n_H, n_W, n_C = A.shape[0], A.shape[1] // p, A.shape[2] // p, A.shape[3]
+    return A[:, :n_H * p, :n_W * p, :].reshape(m, n_H, p, n_W, p, n_C).max(axis=(2, 4))
+
+def _forward_reference(X, P, arch):
+    """The network in plain NumPy (float64): the logits and the values the backward pass needs."""
+    v = {}
+    v["Z1"], v["X_pad"] = _conv_same_reference(X, P["W1"])
+    v["A1"] = np.maximum(v["Z1"], 0)
+    v["P1"] = _maxpool_reference(v["A1"], arch["pool1"])
+    v["Z2"], v["P1_pad"] = _conv_same_reference(v["P1"], P["W2"])
+    v["A2"] = np.maximum(v["Z2"], 0)
+    v["P2"] = _maxpool_reference(v["A2"], arch["pool2"])
+    v["F"] = v["P2"].reshape(v["P2"].shape[0], -1)
+    return v["F"] @ np.asarray(P["W3"], dtype=np.float64) + np.asarray(P["b3"], dtype=np.float64), v
+
+def _maxpool_backward_reference(dP, A, p):
+    """The gradient goes to the maxima of each tile (to all of them on a tie)."""
+    m, n_H, n_W, n_C = dP.shape
+    tiles = A[:, :n_H * p, :n_W * p, :].reshape(m, n_H, p, n_W, p, n_C)
+    mask = tiles == tiles.max(axis=(2, 4), keepdims=True)
+    dA = np.zeros(A.shape)
+    dA[:, :n_H * p, :n_W * p, :] = (mask * dP[:, :, None, :, None, :]).reshape(m, n_H * p, n_W * p, n_C)
+    return dA
+
+def _conv_same_backward_reference(dZ, A_pad, W):
+    """Gradients of a stride-1 'same' convolution from its padded input, offset by offset."""
+    f, (n_H, n_W) = W.shape[0], dZ.shape[1:3]
+    top = (f - 1) // 2
+    W = np.asarray(W, dtype=np.float64)
+    dA_pad, dW = np.zeros(A_pad.shape), np.zeros(W.shape)
+    for di in range(f):
+        for dj in range(f):
+            dW[di, dj] = np.tensordot(A_pad[:, di:di + n_H, dj:dj + n_W, :], dZ, axes=([0, 1, 2], [0, 1, 2]))
+            dA_pad[:, di:di + n_H, dj:dj + n_W, :] += dZ @ W[di, dj].T
+    return dA_pad[:, top:top + n_H, top:top + n_W, :], dW
+
+def _backward_reference(dZ3, P, arch, v):
+    """The gradients of the network in plain NumPy, from the values of _forward_reference."""
+    dZ3 = np.asarray(dZ3, dtype=np.float64)
+    grads = {"dW3": v["F"].T @ dZ3, "db3": dZ3.sum(axis=0, keepdims=True)}
+    dP2 = (dZ3 @ np.asarray(P["W3"], dtype=np.float64).T).reshape(v["P2"].shape)
+    dZ2 = _maxpool_backward_reference(dP2, v["A2"], arch["pool2"]) * (v["Z2"] > 0)
+    dP1, grads["dW2"] = _conv_same_backward_reference(dZ2, v["P1_pad"], P["W2"])
+    dZ1 = _maxpool_backward_reference(dP1, v["A1"], arch["pool1"]) * (v["Z1"] > 0)
+    _, grads["dW1"] = _conv_same_backward_reference(dZ1, v["X_pad"], P["W1"])
+    return grads
+
+_NETS = [  # (architecture, number of examples, description)
+    ({"input_shape": (12, 10, 2), "f1": 3, "n_C1": 3, "pool1": 2, "f2": 2, "n_C2": 4, "pool2": 3, "n_classes": 4},
+     3, "a 12 x 10 input with a 3 x 3 and a 2 x 2 filter, pools 2 and 3"),
+    ({"input_shape": (8, 8, 1), "f1": 2, "n_C1": 2, "pool1": 2, "f2": 4, "n_C2": 3, "pool2": 2, "n_classes": 3},
+     2, "a grey 8 x 8 input with a 2 x 2 and a 4 x 4 filter"),
+    ({"input_shape": (16, 16, 3), "f1": 4, "n_C1": 5, "pool1": 4, "f2": 2, "n_C2": 3, "pool2": 2, "n_classes": 6},
+     1, "a single example"),
+]
+
+def _random_parameters(arch, rng):
+    """Parameters with a nonzero b3, float64, in the shapes of initialize_parameters."""
+    return {k: rng.standard_normal(s) * (0.5 if k.startswith("W") else 0.2) for k, s in _parameter_shapes(arch).items()}
+
+_rng = np.random.default_rng(40961)
+for _arch, _m, _case in _NETS:
+    _X = _rng.random((_m,) + _arch["input_shape"])
+    _result = model_forward(_X, _random_parameters(_arch, _rng), dict(_arch))
+    check(isinstance(_result, (tuple, list)) and len(_result) == 2, "model_forward must return a pair (Z3, caches)")
+    check(np.shape(_result[0]) == (_m, _arch["n_classes"]),
+          f"model_forward, {_case}: Z3 must have shape (m, n_classes)")
+### END HIDDEN TESTS
+
+# %% nbgrader={"grade": true, "grade_id": "test_model_forward_fresh_inputs", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# Hidden tests of model_forward (3 points): the logits for other networks, in float64 and float32.
+### BEGIN HIDDEN TESTS
+_rng = np.random.default_rng(51283)
+for _arch, _m, _case in _NETS:
+    for _dtype in (np.float64, np.float32):
+        _X = _rng.random((_m,) + _arch["input_shape"]).astype(_dtype)
+        _P = {k: v.astype(_dtype) for k, v in _random_parameters(_arch, _rng).items()}
+        _result = model_forward(_X, _P, dict(_arch))
+        check(isinstance(_result, (tuple, list)) and len(_result) == 2, "model_forward must return a pair (Z3, caches)")
+        _tol = 1e-7 if _dtype == np.float64 else 1e-4
+        check_close_quietly(_result[0], _forward_reference(_X, _P, _arch)[0],
+                            f"model_forward, {_case} ({np.dtype(_dtype).name}): Z3", rtol=_tol, atol=_tol)
+### END HIDDEN TESTS
+
+# %% nbgrader={"grade": true, "grade_id": "test_model_forward_caches", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# Hidden tests of model_forward (2 points): the caches hold what each layer returned, for the
+# backward pass.
+### BEGIN HIDDEN TESTS
+def _layer_caches(X, P, arch):
+    """The caches the fast layers return along the network, as model_forward must keep them."""
+    same = {"stride": 1, "pad": "same"}
+    Z1, c_conv1 = conv_forward(X, P["W1"], None, same)
+    A1, c_relu1 = relu_forward(Z1)
+    P1, c_pool1 = pool_forward(A1, {"f": arch["pool1"], "stride": arch["pool1"]}, mode="max")
+    Z2, c_conv2 = conv_forward(P1, P["W2"], None, same)
+    A2, c_relu2 = relu_forward(Z2)
+    P2, c_pool2 = pool_forward(A2, {"f": arch["pool2"], "stride": arch["pool2"]}, mode="max")
+    _, c_fc = dense_forward(P2.reshape(P2.shape[0], -1), P["W3"], P["b3"])
+    return {"conv1": c_conv1, "relu1": c_relu1, "pool1": c_pool1, "conv2": c_conv2, "relu2": c_relu2,
+            "pool2": c_pool2, "flatten": P2.shape, "fc": c_fc}
+
+def _same_content(got, want):
+    """Equal nested tuples, dictionaries, arrays and numbers (arrays up to rounding)."""
+    if want is None:
+        return got is None
+    if isinstance(want, dict):
+        return isinstance(got, dict) and sorted(got) == sorted(want) and all(_same_content(got[k], want[k]) for k in want)
+    if isinstance(want, (tuple, list)):
+        return isinstance(got, (tuple, list)) and len(got) == len(want) and all(
+            _same_content(g, w) for g, w in zip(got, want))
+    if isinstance(want, np.ndarray):
+        return isinstance(got, np.ndarray) and got.shape == want.shape and got.dtype.kind in "fiub" and bool(
+            np.allclose(got, want, rtol=1e-6, atol=1e-9))
+    if isinstance(want, (int, float)):
+        return isinstance(got, (int, float, np.integer, np.floating)) and not isinstance(got, bool) and got == want
+    return isinstance(got, str) and got == want
+
+_rng = np.random.default_rng(62207)
+for _arch, _m, _case in _NETS[:2]:
+    _X = _rng.random((_m,) + _arch["input_shape"])
+    _P = _random_parameters(_arch, _rng)
+    _result = model_forward(_X, _P, dict(_arch))
+    check(isinstance(_result, (tuple, list)) and len(_result) == 2, "model_forward must return a pair (Z3, caches)")
+    _caches, _want = _result[1], _layer_caches(_X, _P, _arch)
+    check(isinstance(_caches, dict) and sorted(_caches) == sorted(_want),
+          f"model_forward, {_case}: caches must be the dictionary given in the answer cell")
+    for _key in _want:
+        check(_same_content(_caches[_key], _want[_key]),
+              f"model_forward, {_case}: caches['{_key}'] is not the cache its layer returned"
+              + (" (the shape of P2)" if _key == "flatten" else ""))
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ### 3.5 - The cost
+#
+# The logits become probabilities through the **softmax**, one row per example:
+#
+# $$ \hat{y}_k = \frac{e^{z_k}}{\sum_j e^{z_j}} $$
+#
+# and the cost of one example is the **cross-entropy** between its one-hot label `y` and these
+# probabilities, $-\sum_k y_k \log \hat{y}_k$: minus the log of the probability the network gives
+# to the right class. It is 0 for a network certain of the right answer and grows without bound
+# as the network becomes certain of a wrong one.
+#
+# `softmax_cross_entropy(Z3, Y)` computes it from the logits directly, as the course's framework
+# did with `softmax_cross_entropy_with_logits`: that stays accurate where `np.log(softmax(Z3))`
+# would take the log of a probability rounded to 0. Like the framework's function it returns
+# **one loss per example**, and the gradient of each example's loss with respect to its own
+# logits, which is remarkably simple: $\hat{y} - y$.
+#
+# The **cost** of a batch is the **mean** of its losses, so that it does not grow with the size
+# of the batch and the learning rate means the same for any batch size. Its gradient with
+# respect to `Z3` is therefore the gradient of each loss divided by `m`.
+#
+# **Exercise 5 - `compute_cost`** (4 points). Return the cost as a Python `float` and its
+# gradient `dZ3`.
+
+# %% nbgrader={"grade": false, "grade_id": "compute_cost", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def compute_cost(Z3, Y):
+    """
+    The cost of a batch, the mean softmax cross-entropy, and its gradient.
+
+    Arguments:
+    Z3 -- logits, numpy array of shape (m, n_classes)
+    Y -- one-hot labels, numpy array of shape (m, n_classes)
+
+    Returns:
+    cost -- a Python float: the mean over the m examples of the softmax cross-entropy
+    dZ3 -- gradient of the cost with respect to Z3, numpy array of shape (m, n_classes)
+    """
+    m = Z3.shape[0]
+
+    # (≈ 3 lines)
+    ### BEGIN SOLUTION
+    losses, dlosses = softmax_cross_entropy(Z3, Y)
+    cost = float(np.mean(losses))
+    dZ3 = dlosses / m
+    ### END SOLUTION
+
+    return cost, dZ3
+
+
+# %% nbgrader={"grade": true, "grade_id": "test_compute_cost_published", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# Public test of compute_cost with the published numbers (1 point)
+rng = np.random.default_rng(3)
+Z3 = rng.standard_normal((4, 6))
+Y = one_hot(np.array([0, 3, 5, 1]), 6)
+result = compute_cost(Z3, Y)
+expect_type("compute_cost", "the result", result, tuple, hint="return cost, dZ3")
+cost, dZ3 = result
+print("cost =", cost)
+print("dZ3[0] =", dZ3[0] if isinstance(dZ3, np.ndarray) else dZ3)
+
+expect_close("compute_cost", "cost", cost, 1.2305135975343062,
+             hint="the cost is the mean of the losses of softmax_cross_entropy, not their sum")
+expect_shape("compute_cost", "dZ3", dZ3, (4, 6), hint="dZ3 has the shape of Z3")
+expect_close("compute_cost", "dZ3[0]", dZ3[0], [-0.07974526, 0.00171723, 0.0335983, 0.01253603, 0.01406553, 0.01782816],
+             hint="the cost is a mean over m examples, so its gradient is softmax_cross_entropy's dZ divided by m")
+all_public_tests_passed("compute_cost")
+
+# %% nbgrader={"grade": true, "grade_id": "test_compute_cost_fresh_inputs", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# Hidden tests of compute_cost (2 points): the cost of other batches: larger, a single example,
+# very large logits, float32.
+### BEGIN HIDDEN TESTS
+def _cost_reference(Z, Y):
+    Z = np.asarray(Z, dtype=np.float64)
+    shifted = Z - Z.max(axis=1, keepdims=True)
+    log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    return float(-np.mean(np.sum(Y * log_p, axis=1))), (np.exp(log_p) - Y) / Z.shape[0]
+
+_rng = np.random.default_rng(73141)
+_COST_CASES = [(_rng.standard_normal((9, 5)) * 2, _rng.integers(0, 5, 9), 5, "a batch of 9, 5 classes"),
+               (_rng.standard_normal((1, 6)), np.array([4]), 6, "a single example"),
+               (_rng.standard_normal((5, 3)) * 300, _rng.integers(0, 3, 5), 3, "logits in the hundreds"),
+               (_rng.standard_normal((16, 6)).astype(np.float32), _rng.integers(0, 6, 16), 6, "float32 logits")]
+for _Z, _y, _n, _case in _COST_CASES:
+    _Y = (_y.reshape(-1, 1) == np.arange(_n)).astype(_Z.dtype)
+    _result = compute_cost(_Z.copy(), _Y)
+    check(isinstance(_result, (tuple, list)) and len(_result) == 2, "compute_cost must return a pair (cost, dZ3)")
+    _cost = _result[0]
+    check(np.ndim(_cost) == 0 and not isinstance(_cost, (bool, np.bool_)),
+          f"compute_cost, {_case}: the cost must be a single number")
+    _tol = 1e-5 if _Z.dtype == np.float32 else 1e-8
+    check(np.isfinite(float(_cost)) and np.isclose(float(_cost), _cost_reference(_Z, _Y)[0], rtol=_tol, atol=_tol),
+          f"compute_cost, {_case}: the cost is wrong. It is the mean over the examples of their losses")
+### END HIDDEN TESTS
+
+# %% nbgrader={"grade": true, "grade_id": "test_compute_cost_gradient", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# Hidden tests of compute_cost (1 point): dZ3 is the gradient of the cost (checked against the
+# formula and numerically).
+### BEGIN HIDDEN TESTS
+for _Z, _y, _n, _case in _COST_CASES:
+    _Y = (_y.reshape(-1, 1) == np.arange(_n)).astype(_Z.dtype)
+    _result = compute_cost(_Z.copy(), _Y)
+    check(isinstance(_result, (tuple, list)) and len(_result) == 2, "compute_cost must return a pair (cost, dZ3)")
+    _tol = 1e-5 if _Z.dtype == np.float32 else 1e-8
+    check_close_quietly(_result[1], _cost_reference(_Z, _Y)[1],
+                        f"compute_cost, {_case}: dZ3 is not the gradient of the cost", rtol=_tol, atol=_tol)
+    if _Z.dtype == np.float64 and np.abs(_Z).max() < 50:
+        _v = _rng.standard_normal(_Z.shape)
+        check(np.isclose(np.sum(np.asarray(_result[1], dtype=float) * _v),
+                         directional_derivative(lambda z: _cost_reference(z, _Y)[0], _Z, _v), rtol=1e-5, atol=1e-8),
+              f"compute_cost, {_case}: dZ3 does not match the numerical gradient of the cost")
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ### 3.6 - The backward pass
+#
+# The backward pass visits the layers in reverse order. Each backward function takes the
+# gradient of its layer's output and the layer's cache, and returns the gradient of its input
+# (and of its parameters, if it has any), which becomes the output gradient of the layer
+# before:
+#
+# | step | layer function | with the cache | gives |
+# |---|---|---|---|
+# | DENSE | `dense_backward` | `"fc"` | `dF`, `dW3`, `db3` |
+# | FLATTEN, undone | a reshape of `dF` | `"flatten"`, the shape of `P2` | `dP2`, in the same NHWC order |
+# | MAXPOOL | `pool_backward`, mode `"max"` | `"pool2"` | `dA2` |
+# | RELU | `relu_backward` | `"relu2"` | `dZ2` |
+# | CONV2D | `conv_backward` | `"conv2"` | `dP1`, `dW2` (and `None` for the bias it does not have) |
+# | MAXPOOL, RELU, CONV2D | the same for the first block | `"pool1"`, `"relu1"`, `"conv1"` | `dW1` |
+#
+# The first convolution's input is the images: nobody needs their gradient, and computing it
+# would cost as much time as the rest of that layer's backward pass. Call
+# `conv_backward(dZ1, caches["conv1"], input_gradient=False)`, which returns `None` in its place.
+#
+# How do we know the result is right? A **gradient check**: nudge a parameter by a tiny step
+# `eps` along a random direction `v`, in both directions, and compare the change of the cost
+# with the gradient: `(J(θ + eps v) - J(θ - eps v)) / (2 eps)` must be close to `sum(dθ * v)`.
+# The hidden tests run that check on the whole network, in float64.
+#
+# **Exercise 6 - `model_backward`** (10 points).
+
+# %% nbgrader={"grade": false, "grade_id": "model_backward", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def model_backward(dZ3, caches):
+    """
+    Backward pass of the network: the gradients of the cost with respect to every parameter.
+
+    Arguments:
+    dZ3 -- gradient of the cost with respect to the logits, numpy array of shape (m, n_classes)
+    caches -- the dictionary of caches returned by model_forward
+
+    Returns:
+    grads -- dictionary with dW1, dW2, dW3, db3, each of the shape of its parameter
+    """
+    # DENSE, then undo FLATTEN (≈ 2 lines)
+    ### BEGIN SOLUTION
+    dF, dW3, db3 = dense_backward(dZ3, caches["fc"])
+    dP2 = dF.reshape(caches["flatten"])
+    ### END SOLUTION
+
+    # MAXPOOL -> RELU -> CONV2D of the second block (≈ 3 lines)
+    ### BEGIN SOLUTION
+    dA2 = pool_backward(dP2, caches["pool2"], mode="max")
+    dZ2 = relu_backward(dA2, caches["relu2"])
+    dP1, dW2, _ = conv_backward(dZ2, caches["conv2"])
+    ### END SOLUTION
+
+    # MAXPOOL -> RELU -> CONV2D of the first block, without the gradient of the images (≈ 3 lines)
+    ### BEGIN SOLUTION
+    dA1 = pool_backward(dP1, caches["pool1"], mode="max")
+    dZ1 = relu_backward(dA1, caches["relu1"])
+    _, dW1, _ = conv_backward(dZ1, caches["conv1"], input_gradient=False)
+    ### END SOLUTION
+
+    grads = {"dW1": dW1, "dW2": dW2, "dW3": dW3, "db3": db3}
+    return grads
+
+
+# %% nbgrader={"grade": true, "grade_id": "test_model_backward_published", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# Public test of model_backward with the published numbers (2 points)
+rng = np.random.default_rng(4)
+X = rng.random((3, 16, 16, 3))
+parameters = {name: value.astype(np.float64) for name, value in initialize_parameters(TINY_MODEL, seed=4).items()}
+Z3, caches = model_forward(X, parameters, TINY_MODEL)
+cost, dZ3 = compute_cost(Z3, one_hot(np.array([2, 0, 5]), 6))
+grads = model_backward(dZ3, caches)
+expect_keys("model_backward", "grads", grads, ["dW1", "dW2", "dW3", "db3"])
+for name in ("dW1", "dW2", "dW3", "db3"):
+    print(f"{name}: shape {getattr(grads[name], 'shape', None)}, sum of |{name}| = "
+          f"{np.abs(np.asarray(grads[name], dtype=float)).sum() if grads[name] is not None else None}")
+
+for name in ("W1", "W2", "W3", "b3"):
+    expect_shape("model_backward", "d" + name, grads["d" + name], parameters[name].shape,
+                 hint="every gradient has the shape of its parameter")
+expect_close("model_backward", "db3", grads["db3"], [[-0.16661767, 0.16289606, -0.28080733, 0.10571314, 0.47944123, -0.30062543]],
+             hint="dense_backward(dZ3, caches['fc']) gives dF, dW3, db3")
+expect_close("model_backward", "dW2[0, 0, 0]", grads["dW2"][0, 0, 0], [0.02755033, 0.21949545, 0.56308006, -0.43992037, -0.62038156, 0.42876672],
+             hint="undo the flattening with dF.reshape(caches['flatten']), then pool_backward, relu_backward and "
+                  "conv_backward with the caches of the second block")
+expect_close("model_backward", "dW1[0, 0, 0]", grads["dW1"][0, 0, 0], [0.50187219, -0.07739486, 0.21794839, -0.16129455],
+             hint="the first block: pool_backward, relu_backward, conv_backward with caches 'pool1', 'relu1', 'conv1'")
+all_public_tests_passed("model_backward")
+
+# %% nbgrader={"grade": true, "grade_id": "test_model_backward_shapes", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# Hidden tests of model_backward (1 point): the gradients have the shapes of the parameters.
+### BEGIN HIDDEN TESTS
+def _backward_case(arch, m, rng, dtype=np.float64):
+    """Inputs, parameters, the grader's caches and dZ3 for one network."""
+    X = rng.random((m,) + arch["input_shape"]).astype(dtype)
+    P = {k: v.astype(dtype) for k, v in _random_parameters(arch, rng).items()}
+    Z3, caches = model_forward(X, P, dict(arch))
+    Y = (rng.integers(0, arch["n_classes"], m).reshape(-1, 1) == np.arange(arch["n_classes"])).astype(dtype)
+    return X, P, Y, caches, compute_cost(Z3, Y)[1]
+
+_rng = np.random.default_rng(84131)
+for _arch, _m, _case in _NETS:
+    _X, _P, _Y, _caches, _dZ3 = _backward_case(_arch, _m, _rng)
+    _grads = model_backward(_dZ3, _caches)
+    check(isinstance(_grads, dict), "model_backward must return a dictionary of gradients")
+    for _name in ("W1", "W2", "W3", "b3"):
+        check(np.shape(_grads.get("d" + _name)) == _P[_name].shape,
+              f"model_backward, {_case}: d{_name} must have the shape of {_name}")
+### END HIDDEN TESTS
+
+# %% nbgrader={"grade": true, "grade_id": "test_model_backward_dense", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# Hidden tests of model_backward (2 points): dW3 and db3 on other networks.
+### BEGIN HIDDEN TESTS
+_rng = np.random.default_rng(95153)
+for _arch, _m, _case in _NETS:
+    _X, _P, _Y, _caches, _dZ3 = _backward_case(_arch, _m, _rng)
+    _want = _backward_reference(_dZ3, _P, _arch, _forward_reference(_X, _P, _arch)[1])
+    _grads = model_backward(_dZ3, _caches)
+    check(isinstance(_grads, dict), "model_backward must return a dictionary of gradients")
+    for _name in ("dW3", "db3"):
+        check_close_quietly(_grads.get(_name), _want[_name], f"model_backward, {_case}: {_name}")
+### END HIDDEN TESTS
+
+# %% nbgrader={"grade": true, "grade_id": "test_model_backward_conv", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# Hidden tests of model_backward (3 points): the gradients of both convolutions on other networks,
+# in float64 and float32.
+### BEGIN HIDDEN TESTS
+_rng = np.random.default_rng(16057)
+for _arch, _m, _case in _NETS:
+    for _dtype in (np.float64, np.float32):
+        _X, _P, _Y, _caches, _dZ3 = _backward_case(_arch, _m, _rng, _dtype)
+        _want = _backward_reference(_dZ3, _P, _arch, _forward_reference(_X, _P, _arch)[1])
+        _grads = model_backward(_dZ3, _caches)
+        check(isinstance(_grads, dict), "model_backward must return a dictionary of gradients")
+        _tol = 1e-7 if _dtype == np.float64 else 2e-4
+        for _name in ("dW2", "dW1"):
+            check_close_quietly(_grads.get(_name), _want[_name],
+                                f"model_backward, {_case} ({np.dtype(_dtype).name}): {_name}", rtol=_tol, atol=_tol)
+### END HIDDEN TESTS
+
+# %% nbgrader={"grade": true, "grade_id": "test_model_backward_gradient_check", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# Hidden tests of model_backward (2 points): a gradient check of the whole network: the cost's
+# directional derivatives along random directions match the gradients.
+### BEGIN HIDDEN TESTS
+_rng = np.random.default_rng(27361)
+for _arch, _m, _case in _NETS[:2]:
+    _X, _P, _Y, _caches, _dZ3 = _backward_case(_arch, _m, _rng)
+    _grads = model_backward(_dZ3, _caches)
+    check(isinstance(_grads, dict), "model_backward must return a dictionary of gradients")
+    for _name in ("W1", "W2", "W3", "b3"):
+        def _cost_of(value, _name=_name):
+            return compute_cost(model_forward(_X, dict(_P, **{_name: value}), dict(_arch))[0], _Y)[0]
+        _grad = np.asarray(_grads.get("d" + _name), dtype=float)
+        check(_grad.shape == _P[_name].shape, f"model_backward, {_case}: d{_name} has the wrong shape")
+        for _ in range(2):
+            _v = _rng.standard_normal(_P[_name].shape)
+            check(np.isclose(np.sum(_grad * _v), directional_derivative(_cost_of, _P[_name], _v), rtol=1e-4, atol=1e-7),
+                  f"model_backward, {_case}: d{_name} does not match the numerical gradient of the cost")
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ## 4 - Training
+#
+# ### 4.1 - Mini-batches
+#
+# Training takes one gradient step per **mini-batch** of 64 images rather than one per pass
+# over all 1080: many more, cheaper steps, and the noise of the small batches does no harm. At
+# the start of every **epoch** (one pass over the data), the examples are shuffled, so that
+# the batches differ from epoch to epoch. Shuffling matters doubly here: the training file is
+# sorted by sign, and batches of a single sign would pull the network back and forth.
+#
+# Two rules:
+# - **One permutation for both arrays.** Image `i` must keep its label. Reorder `X` and `Y`
+#   with the same index array: `X[permutation]` and `Y[permutation]`.
+# - **Keep the rest.** When the batch size does not divide `m`, the last batch is smaller
+#   (1080 = 16 x 64 + 56). Slicing past the end of an array simply stops at the end.
+#
+# **Exercise 7 - `random_mini_batches`** (5 points). The permutation is given: draw nothing
+# else from the generator.
+
+# %% nbgrader={"grade": false, "grade_id": "random_mini_batches", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def random_mini_batches(X, Y, mini_batch_size=64, seed=0):
+    """
+    Shuffle (X, Y) with one permutation and cut them into mini-batches.
+
+    Arguments:
+    X -- inputs, numpy array of shape (m, n_H, n_W, n_C)
+    Y -- one-hot labels, numpy array of shape (m, n_classes)
+    mini_batch_size -- integer, the number of examples per mini-batch (the last one may have fewer)
+    seed -- integer, the seed of the shuffle
+
+    Returns:
+    mini_batches -- list of pairs (mini_batch_X, mini_batch_Y): the shuffled examples 0 to
+                    mini_batch_size - 1, then the next mini_batch_size, and so on; the last pair
+                    holds what is left
+    """
+    m = X.shape[0]
+    permutation = np.random.default_rng(seed).permutation(m)
+
+    # Shuffle X and Y with the same permutation (≈ 2 lines)
+    ### BEGIN SOLUTION
+    shuffled_X = X[permutation]
+    shuffled_Y = Y[permutation]
+    ### END SOLUTION
+
+    # Cut them into consecutive mini-batches, the last one possibly smaller (≈ 3 lines)
+    mini_batches = []
+    ### BEGIN SOLUTION
+    for start in range(0, m, mini_batch_size):
+        mini_batches.append((shuffled_X[start:start + mini_batch_size],
+                             shuffled_Y[start:start + mini_batch_size]))
+    ### END SOLUTION
+
+    return mini_batches
+
+
+# %% nbgrader={"grade": true, "grade_id": "test_random_mini_batches_published", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# Public test of random_mini_batches with the published numbers (1 point)
+X = np.arange(10, dtype=np.float32).reshape(10, 1, 1, 1) * np.ones((1, 2, 2, 1), dtype=np.float32)  # image i is all i
+Y = one_hot(np.arange(10) % 3, 3)
+mini_batches = random_mini_batches(X, Y, mini_batch_size=4, seed=3)
+expect_type("random_mini_batches", "the result", mini_batches, list, hint="return a list of (mini_batch_X, mini_batch_Y) pairs")
+print("number of mini-batches:", len(mini_batches))
+for k, (mini_batch_X, mini_batch_Y) in enumerate(mini_batches):
+    print(f"mini-batch {k}: images {mini_batch_X[:, 0, 0, 0].astype(int)}, labels {np.argmax(mini_batch_Y, axis=1)}")
+
+expect_equal("random_mini_batches", "the sizes of the mini-batches", [len(b[0]) for b in mini_batches], [4, 4, 2],
+             hint="slices of mini_batch_size examples, and a last one with the 2 that are left")
+published_order = np.array([9, 6, 0, 2, 1, 4, 7, 5, 3, 8])
+expect_equal("random_mini_batches", "the images of the mini-batches, in order",
+             np.concatenate([b[0][:, 0, 0, 0] for b in mini_batches]).astype(int), published_order,
+             hint="shuffle with X[permutation], with the permutation given in the function")
+expect_equal("random_mini_batches", "the labels of the mini-batches, in order",
+             np.concatenate([np.argmax(b[1], axis=1) for b in mini_batches]), published_order % 3,
+             hint="each image keeps its label: shuffle Y with the same permutation as X")
+all_public_tests_passed("random_mini_batches")
+
+# %% nbgrader={"grade": true, "grade_id": "test_random_mini_batches_sizes", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# Hidden tests of random_mini_batches (1 point): the number and sizes of the mini-batches.
+### BEGIN HIDDEN TESTS
+def _labelled_examples(m, n_classes, rng):
+    """Images whose pixels all hold the example's number, and random one-hot labels."""
+    X = np.arange(m, dtype=np.float64).reshape(m, 1, 1, 1) * np.ones((1, 3, 2, 2))
+    y = rng.integers(0, n_classes, m)
+    return X, (y.reshape(-1, 1) == np.arange(n_classes)).astype(np.float64), y
+
+_BATCH_CASES = [(12, 4, "a batch size that divides m"), (23, 5, "a last, smaller batch"),
+                (3, 8, "a batch size larger than m"), (5, 1, "batches of one example")]
+_rng = np.random.default_rng(38183)
+for _m, _size, _case in _BATCH_CASES:
+    _X, _Y, _y = _labelled_examples(_m, 4, _rng)
+    _batches = random_mini_batches(_X, _Y, _size, seed=7)
+    check(isinstance(_batches, (list, tuple)), "random_mini_batches must return a list of pairs")
+    _want = [min(_size, _m - start) for start in range(0, _m, _size)]
+    check([len(b[0]) if isinstance(b, (list, tuple)) and len(b) == 2 else -1 for b in _batches] == _want
+          and all(len(b[1]) == len(b[0]) for b in _batches),
+          f"random_mini_batches, {_case}: the number or the sizes of the mini-batches are wrong")
+### END HIDDEN TESTS
+
+# %% nbgrader={"grade": true, "grade_id": "test_random_mini_batches_pairs", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# Hidden tests of random_mini_batches (1 point): every image keeps its label.
+### BEGIN HIDDEN TESTS
+_rng = np.random.default_rng(49201)
+for _m, _size, _case in _BATCH_CASES:
+    _X, _Y, _y = _labelled_examples(_m, 5, _rng)
+    _batches = random_mini_batches(_X, _Y, _size, seed=9)
+    check(isinstance(_batches, (list, tuple)) and all(isinstance(b, (list, tuple)) and len(b) == 2 for b in _batches),
+          "random_mini_batches must return a list of pairs")
+    for _bX, _bY in _batches:
+        _ids = np.asarray(_bX)[:, 0, 0, 0].astype(int)
+        check(np.shape(_bY) == (len(_ids), 5) and np.array_equal(np.asarray(_bY), _Y[_ids]),
+              f"random_mini_batches, {_case}: some images are paired with another image's label. "
+              "Shuffle X and Y with the same permutation")
+### END HIDDEN TESTS
+
+# %% nbgrader={"grade": true, "grade_id": "test_random_mini_batches_every_example_once", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# Hidden tests of random_mini_batches (1 point): the mini-batches hold every image exactly once,
+# shuffled.
+### BEGIN HIDDEN TESTS
+_rng = np.random.default_rng(50227)
+for _m, _size, _case in _BATCH_CASES + [(40, 8, "40 examples")]:
+    _X, _Y, _y = _labelled_examples(_m, 3, _rng)
+    _batches = random_mini_batches(_X, _Y, _size, seed=11)
+    check(isinstance(_batches, (list, tuple)) and all(isinstance(b, (list, tuple)) and len(b) == 2 for b in _batches),
+          "random_mini_batches must return a list of pairs")
+    _ids = np.concatenate([np.asarray(b[0])[:, 0, 0, 0] for b in _batches]).astype(int) if _batches else np.array([])
+    check(np.array_equal(np.sort(_ids), np.arange(_m)),
+          f"random_mini_batches, {_case}: the mini-batches must hold every example exactly once")
+    if _m >= 20:
+        check(not np.array_equal(_ids, np.arange(_m)), f"random_mini_batches, {_case}: the examples are not shuffled")
+### END HIDDEN TESTS
+
+# %% nbgrader={"grade": true, "grade_id": "test_random_mini_batches_shuffle", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# Hidden tests of random_mini_batches (1 point): the order follows the permutation drawn from
+# the seed.
+### BEGIN HIDDEN TESTS
+_rng = np.random.default_rng(61129)
+for (_m, _size, _case), _seed in zip(_BATCH_CASES, (13, 29, 31, 37)):
+    _X, _Y, _y = _labelled_examples(_m, 4, _rng)
+    _batches = random_mini_batches(_X, _Y, _size, seed=_seed)
+    check(isinstance(_batches, (list, tuple)) and all(isinstance(b, (list, tuple)) and len(b) == 2 for b in _batches),
+          "random_mini_batches must return a list of pairs")
+    _order = np.random.default_rng(_seed).permutation(_m)
+    _got = [np.asarray(b[0])[:, 0, 0, 0].astype(int) for b in _batches]
+    check(len(_got) == len(range(0, _m, _size)) and all(np.array_equal(g, _order[k * _size:(k + 1) * _size])
+                                                        for k, g in enumerate(_got)),
+          f"random_mini_batches, {_case}: the mini-batches do not follow the given permutation")
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ### 4.2 - Adam
+#
+# Plain gradient descent moves every parameter by `learning_rate * gradient`. **Adam** keeps,
+# for every parameter, a moving average of its gradients (the momentum `m`, which smooths out
+# the noise of the mini-batches) and of their squares (`v`, which measures how large the
+# gradients of that parameter usually are), and steps by
+#
+# $$ \theta \leftarrow \theta - \alpha \, \frac{\hat m}{\sqrt{\hat v} + \varepsilon}, \qquad
+#    \hat m = \frac{m}{1 - \beta_1^t}, \quad \hat v = \frac{v}{1 - \beta_2^t} $$
+#
+# so every parameter moves by about `learning_rate` per step, whatever the scale of its
+# gradient. The divisions by `1 - beta ** t` correct the averages for starting at zero: without
+# them the first steps would be far too small. `fast_layers` provides it for a whole dictionary
+# of parameters (you met the formulas in the course on optimisation):
+#
+# ```python
+# state = adam_init(params)                                  # zero moments, t = 0, for a dictionary of arrays
+# params, state = adam_update(params, grads, state, 0.01)    # one step: params["W1"] moves along -grads["dW1"]...
+# ```
+#
+# `adam_update` updates the arrays of `parameters` in place and returns the same dictionary;
+# `grads` holds `"dW1"` for `"W1"`, and so on, as `model_backward` returns them.
+
+# %% [markdown]
+# ### 4.3 - The training loop
+#
+# Put everything together. Initialise the parameters and Adam's state; then, for every epoch,
+# shuffle into mini-batches with the seed `seed + 1 + epoch` (a new order every epoch, the same
+# on every run), and for every mini-batch: forward pass, cost, backward pass, one Adam step.
+#
+# Record one number per epoch, the **epoch cost**: the mean cost over all the examples of the
+# epoch. The mini-batches do not all have the same size, so weight each batch's cost by its
+# size: add `cost * (number of examples in the batch) / m` for every batch.
+#
+# **Exercise 8 - `train_model`** (8 points).
+
+# %% nbgrader={"grade": false, "grade_id": "train_model", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def train_model(X_train, Y_train, architecture, learning_rate=0.009, num_epochs=100, mini_batch_size=64,
+                seed=0, print_cost=False):
+    """
+    Train the network with mini-batch Adam.
+
+    Arguments:
+    X_train -- training images, numpy array of shape (m, n_H0, n_W0, n_C0)
+    Y_train -- one-hot labels, numpy array of shape (m, n_classes)
+    architecture -- dictionary describing the network (see initialize_parameters)
+    learning_rate -- Adam's learning rate
+    num_epochs -- number of passes over the training set
+    mini_batch_size -- number of examples per mini-batch
+    seed -- integer: initialize_parameters uses it, and epoch e shuffles with seed + 1 + e
+    print_cost -- if True, print the cost every 10 epochs and after the last one
+
+    Returns:
+    parameters -- the trained parameters, a dictionary as returned by initialize_parameters
+    costs -- list of num_epochs floats, the epoch costs: the costs of the mini-batches weighted by their sizes
+    """
+    m = X_train.shape[0]
+
+    # The parameters (with the seed) and Adam's state (≈ 2 lines)
+    ### BEGIN SOLUTION
+    parameters = initialize_parameters(architecture, seed)
+    adam_state = adam_init(parameters)
+    ### END SOLUTION
+
+    costs = []
+    for epoch in range(num_epochs):
+        # A new shuffle for this epoch, with the seed seed + 1 + epoch (≈ 1 line)
+        ### BEGIN SOLUTION
+        mini_batches = random_mini_batches(X_train, Y_train, mini_batch_size, seed + 1 + epoch)
+        ### END SOLUTION
+
+        epoch_cost = 0.0
+        for mini_batch_X, mini_batch_Y in mini_batches:
+            # Forward pass, cost, backward pass, Adam step, and this batch's share of the epoch cost (≈ 5 lines)
+            ### BEGIN SOLUTION
+            Z3, caches = model_forward(mini_batch_X, parameters, architecture)
+            cost, dZ3 = compute_cost(Z3, mini_batch_Y)
+            grads = model_backward(dZ3, caches)
+            parameters, adam_state = adam_update(parameters, grads, adam_state, learning_rate)
+            epoch_cost += cost * mini_batch_X.shape[0] / m
+            ### END SOLUTION
+
+        costs.append(epoch_cost)
+        if print_cost and (epoch % 10 == 0 or epoch == num_epochs - 1):
+            print(f"Cost after epoch {epoch}: {epoch_cost:.6f}")
+
+    return parameters, costs
+
+
+# %% nbgrader={"grade": true, "grade_id": "test_train_model_published", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# Public test of train_model with the published numbers (2 points): a tiny network on 12 images.
+SMALL_MODEL = {"input_shape": (8, 8, 3), "f1": 2, "n_C1": 3, "pool1": 2, "f2": 2, "n_C2": 4, "pool2": 2, "n_classes": 3}
+rng = np.random.default_rng(5)
+X = rng.random((12, 8, 8, 3)).astype(np.float32)
+Y = one_hot(rng.integers(0, 3, 12), 3)
+result = train_model(X, Y, SMALL_MODEL, learning_rate=0.01, num_epochs=3, mini_batch_size=5, seed=5)
+expect_type("train_model", "the result", result, tuple, hint="return parameters, costs")
+parameters, costs = result
+print("costs =", costs)
+print("W3[0] =", parameters["W3"][0] if isinstance(parameters, dict) else None)
+
+expect_equal("train_model", "the number of recorded costs", len(costs), 3, hint="one epoch cost per epoch")
+expect_close("train_model", "costs", costs, [1.20682983, 1.14797964, 1.10444785], rtol=1e-4, atol=1e-6,
+             hint="weight every batch's cost by its size: epoch_cost += cost * batch size / m; shuffle each epoch "
+                  "with seed + 1 + epoch; initialise with initialize_parameters(architecture, seed)")
+expect_close("train_model", "W3[0] after training", parameters["W3"][0], [0.01916775, 0.5204721, -0.25375932], rtol=1e-4, atol=1e-6,
+             hint="for every mini-batch: model_forward, compute_cost, model_backward, adam_update with learning_rate")
+all_public_tests_passed("train_model")
+
+# %% nbgrader={"grade": true, "grade_id": "test_train_model_costs", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# Hidden tests of train_model (2 points): the epoch costs on other data, networks and settings.
+### BEGIN HIDDEN TESTS
+def _train_reference(X, Y, arch, learning_rate, num_epochs, mini_batch_size, seed):
+    """Mini-batch Adam with the grader's functions: (parameters, epoch costs)."""
+    parameters = initialize_parameters(arch, seed)
+    state = adam_init(parameters)
+    m, costs = X.shape[0], []
+    for epoch in range(num_epochs):
+        order = np.random.default_rng(seed + 1 + epoch).permutation(m)
+        total = 0.0
+        for start in range(0, m, mini_batch_size):
+            batch = order[start:start + mini_batch_size]
+            Z3, caches = model_forward(X[batch], parameters, arch)
+            cost, dZ3 = compute_cost(Z3, Y[batch])
+            parameters, state = adam_update(parameters, model_backward(dZ3, caches), state, learning_rate)
+            total += cost * len(batch)
+        costs.append(total / m)
+    return parameters, costs
+
+_TRAIN_CASES = [  # (architecture, m, learning rate, epochs, batch size, seed, description)
+    ({"input_shape": (8, 6, 2), "f1": 3, "n_C1": 2, "pool1": 2, "f2": 2, "n_C2": 3, "pool2": 2, "n_classes": 4},
+     14, 0.02, 3, 4, 2, "an 8 x 6 input, batches of 4 with a smaller last one"),
+    ({"input_shape": (8, 8, 1), "f1": 2, "n_C1": 3, "pool1": 4, "f2": 2, "n_C2": 2, "pool2": 2, "n_classes": 3},
+     10, 0.005, 4, 10, 4, "one batch per epoch"),
+]
+
+def _train_case(case, rng):
+    arch, m, lr, epochs, size, seed, name = case
+    X = rng.random((m,) + arch["input_shape"]).astype(np.float32)
+    Y = (rng.integers(0, arch["n_classes"], m).reshape(-1, 1) == np.arange(arch["n_classes"])).astype(np.float32)
+    return X, Y
+
+_rng = np.random.default_rng(72143)
+for _case in _TRAIN_CASES:
+    _arch, _m, _lr, _epochs, _size, _seed, _name = _case
+    _X, _Y = _train_case(_case, _rng)
+    _result = train_model(_X, _Y, dict(_arch), learning_rate=_lr, num_epochs=_epochs, mini_batch_size=_size, seed=_seed)
+    check(isinstance(_result, (tuple, list)) and len(_result) == 2, "train_model must return a pair (parameters, costs)")
+    check(np.shape(_result[1]) == (_epochs,), f"train_model, {_name}: costs must hold one number per epoch")
+    check_close_quietly(_result[1], _train_reference(_X, _Y, _arch, _lr, _epochs, _size, _seed)[1],
+                        f"train_model, {_name}: the epoch costs", rtol=1e-4, atol=1e-6)
+### END HIDDEN TESTS
+
+# %% nbgrader={"grade": true, "grade_id": "test_train_model_parameters", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# Hidden tests of train_model (2 points): the trained parameters on other data, networks and settings.
+### BEGIN HIDDEN TESTS
+_rng = np.random.default_rng(83177)
+for _case in _TRAIN_CASES:
+    _arch, _m, _lr, _epochs, _size, _seed, _name = _case
+    _X, _Y = _train_case(_case, _rng)
+    _result = train_model(_X, _Y, dict(_arch), learning_rate=_lr, num_epochs=_epochs, mini_batch_size=_size, seed=_seed)
+    check(isinstance(_result, (tuple, list)) and len(_result) == 2, "train_model must return a pair (parameters, costs)")
+    check(isinstance(_result[0], dict), f"train_model, {_name}: parameters must be a dictionary")
+    _want = _train_reference(_X, _Y, _arch, _lr, _epochs, _size, _seed)[0]
+    for _name_p in ("W1", "W2", "W3", "b3"):
+        check_close_quietly(_result[0].get(_name_p), _want[_name_p],
+                            f"train_model, {_name}: the trained {_name_p}", rtol=1e-3, atol=1e-5)
+### END HIDDEN TESTS
+
+# %% nbgrader={"grade": true, "grade_id": "test_train_model_learns", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# Hidden tests of train_model (2 points): on an easy problem, training drives the cost down and
+# the network learns to classify.
+### BEGIN HIDDEN TESTS
+_rng = np.random.default_rng(94201)
+_EASY = {"input_shape": (8, 8, 1), "f1": 3, "n_C1": 4, "pool1": 2, "f2": 2, "n_C2": 4, "pool2": 2, "n_classes": 3}
+_y = np.repeat(np.arange(3), 16)
+_X = _rng.random((48, 8, 8, 1)).astype(np.float32) * 0.3
+for _k in range(3):                                   # class k: a bright bar in rows 3k to 3k + 1
+    _X[_y == _k, 3 * _k:3 * _k + 2, :, 0] += 0.7
+_Y = (_y.reshape(-1, 1) == np.arange(3)).astype(np.float32)
+_result = train_model(_X, _Y, dict(_EASY), learning_rate=0.02, num_epochs=12, mini_batch_size=8, seed=1)
+check(isinstance(_result, (tuple, list)) and len(_result) == 2, "train_model must return a pair (parameters, costs)")
+_costs = np.asarray(_result[1], dtype=float).reshape(-1)
+check(_costs.size == 12 and np.all(np.isfinite(_costs)), "train_model on an easy problem: costs must hold one number per epoch")
+check(_costs[-1] < 0.5 * _costs[0], "train_model on an easy problem: the cost does not go down enough")
+check(np.mean(np.argmax(model_forward(_X, _result[0], _EASY)[0], axis=1) == _y) >= 0.9,
+      "train_model on an easy problem: the trained network does not classify the training images")
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ### 4.4 - Training the course's network
+#
+# The course's settings: Adam with learning rate 0.009, 100 epochs, mini-batches of 64, the
+# images and labels of section 2. With the fast layers this takes one to two minutes on a
+# laptop (the first convolution does most of the work). The cost printed every 10 epochs should
+# fall from about 1.8 (a guess among six classes: log 6 ≈ 1.79) to around 0.3.
+
+# %% nbgrader={"grade": false, "grade_id": "train_course_model", "locked": true, "schema_version": 3, "solution": false, "task": false} tags=["illustration", "raises-exception"]
+course_parameters, course_costs = train_model(X_train, Y_train, COURSE_MODEL, learning_rate=0.009,
+                                              num_epochs=100, mini_batch_size=64, seed=0, print_cost=True)
+
+# %% nbgrader={"grade": false, "grade_id": "figure_cost_curve", "locked": true, "schema_version": 3, "solution": false, "task": false} tags=["illustration", "raises-exception"]
+show_cost_curve(course_costs, learning_rate=0.009, title="the course's network: cost per epoch (learning rate 0.009)")
+plt.show()
+
+# %% [markdown]
+# The curve is not smooth: every epoch sees the batches in a new order, and Adam's steps of
+# about 0.009 per parameter are large enough to overshoot now and then. The trend is what
+# counts.
+#
+# ## 5 - Evaluation
+#
+# ### 5.1 - Predictions
+#
+# The predicted class of an image is the one with the largest logit (the softmax does not
+# change which one is largest, so there is no need to compute it): `np.argmax` along the class
+# axis, axis 1. To keep the memory small, `predict` runs the network on a few examples at a
+# time; the caches are not needed here.
+#
+# **Exercise 9 - `predict`** (3 points).
+
+# %% nbgrader={"grade": false, "grade_id": "predict", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def predict(X, parameters, architecture, batch_size=128):
+    """
+    The predicted class of every image.
+
+    Arguments:
+    X -- images, numpy array of shape (m, n_H0, n_W0, n_C0)
+    parameters -- the network's parameters (see initialize_parameters)
+    architecture -- the dictionary describing the network
+    batch_size -- how many images go through the network at once
+
+    Returns:
+    predictions -- numpy array of shape (m,) of integers: for each image, the class with the largest logit
+    """
+    predictions = []
+    for start in range(0, X.shape[0], batch_size):
+        # The logits of X[start:start + batch_size] and their largest class (≈ 2 lines)
+        ### BEGIN SOLUTION
+        Z3, _ = model_forward(X[start:start + batch_size], parameters, architecture)
+        predictions.append(np.argmax(Z3, axis=1))
+        ### END SOLUTION
+
+    return np.concatenate(predictions)
+
+
+# %% nbgrader={"grade": true, "grade_id": "test_predict_published", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# Public test of predict with the published numbers (1 point)
+rng = np.random.default_rng(6)
+X = rng.random((7, 16, 16, 3)).astype(np.float32)
+parameters = initialize_parameters(TINY_MODEL, seed=6)
+parameters["W3"] = parameters["W3"] * 50       # sharper logits, so that the classes differ
+predictions = predict(X, parameters, TINY_MODEL, batch_size=3)
+print("predictions =", predictions)
+
+expect_shape("predict", "predictions", predictions, (7,), hint="one label per image: np.argmax(Z3, axis=1)")
+expect_dtype_kind("predict", "predictions", predictions, "iu", hint="np.argmax returns integers")
+expect_equal("predict", "predictions", predictions, [4, 3, 4, 4, 3, 3, 4],
+             hint="the largest logit of each row: np.argmax along axis 1, not axis 0")
+all_public_tests_passed("predict")
+
+# %% nbgrader={"grade": true, "grade_id": "test_predict_fresh_inputs", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# Hidden tests of predict (2 points): other networks, a single image, more images than batch_size.
+### BEGIN HIDDEN TESTS
+_rng = np.random.default_rng(15173)
+for (_arch, _m, _case), _count, _size in zip(_NETS, (1, 300, 5), (128, 128, 2)):
+    _X = _rng.random((_count,) + _arch["input_shape"])
+    _P = _random_parameters(_arch, _rng)
+    _P["W3"] = _P["W3"] * 5
+    _predictions = predict(_X, _P, dict(_arch), batch_size=_size)
+    check(isinstance(_predictions, np.ndarray) and _predictions.dtype.kind in "iu",
+          f"predict, {_case}: the predictions must be a NumPy array of integers")
+    check(np.array_equal(_predictions, np.argmax(_forward_reference(_X, _P, _arch)[0], axis=1)),
+          f"predict, {_case}, {_count} image(s): some predictions are wrong (or the shape is)")
+### END HIDDEN TESTS
+
+# %% [markdown]
+# How well did training go? The **accuracy** is the fraction of images whose prediction is
+# right. The training accuracy says how well the network fits the images it learned from, the
+# test accuracy how well it does on images it has never seen; the gap between them is the
+# overfitting. The original course reported about 0.94 on the training set and 0.78 on the test
+# set for this network, and the result moves by a few points from one seed to another.
+
+# %% nbgrader={"grade": false, "grade_id": "accuracy", "locked": true, "schema_version": 3, "solution": false, "task": false} tags=["illustration", "raises-exception"]
+predictions_train = predict(X_train, course_parameters, COURSE_MODEL)
+predictions_test = predict(X_test, course_parameters, COURSE_MODEL)
+print(f"Train accuracy: {np.mean(predictions_train == y_train):.4f}")
+print(f"Test accuracy:  {np.mean(predictions_test == y_test):.4f}")
+
+# %% [markdown]
+# ### 5.2 - Which signs get confused?
+#
+# One number hides where the mistakes are. A **confusion matrix** counts, for every pair of
+# classes `(i, j)`, the images of true class `i` that the network predicted as class `j`. Row
+# `i` adds up to the number of images of class `i`; the diagonal holds the right answers, and a
+# large number off the diagonal shows two signs the network mixes up.
+#
+# ```python
+# y_true = [0, 1, 1, 2]
+# y_pred = [0, 2, 1, 2]
+# matrix = [[1, 0, 0],      # the 0 was predicted 0
+#           [0, 1, 1],      # one 1 was predicted 1, the other 2
+#           [0, 0, 1]]      # the 2 was predicted 2
+# ```
+#
+# **Exercise 10 - `confusion_matrix`** (3 points). Return an integer array of shape
+# `(n_classes, n_classes)`, rows for the true labels and columns for the predictions. A loop
+# over the examples is fine; `np.bincount(n_classes * y_true + y_pred, minlength=n_classes ** 2)`
+# does it in one step.
+
+# %% nbgrader={"grade": false, "grade_id": "confusion_matrix", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def confusion_matrix(y_true, y_pred, n_classes):
+    """
+    Count the predictions of every class for the examples of every class.
+
+    Arguments:
+    y_true -- the true labels, numpy array of shape (m,) of integers from 0 to n_classes - 1
+    y_pred -- the predicted labels, numpy array of shape (m,) of integers from 0 to n_classes - 1
+    n_classes -- integer, the number of classes
+
+    Returns:
+    matrix -- numpy array of shape (n_classes, n_classes) of integers: matrix[i, j] is the number
+              of examples of true class i predicted as class j
+    """
+    y_true = np.asarray(y_true).reshape(-1)
+    y_pred = np.asarray(y_pred).reshape(-1)
+
+    # (≈ 2 lines)
+    ### BEGIN SOLUTION
+    counts = np.bincount(n_classes * y_true + y_pred, minlength=n_classes * n_classes)
+    matrix = counts.reshape(n_classes, n_classes)
+    ### END SOLUTION
+
+    return matrix
+
+
+# %% nbgrader={"grade": true, "grade_id": "test_confusion_matrix_published", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# Public test of confusion_matrix with the published numbers (1 point)
+y_true = np.array([0, 1, 2, 2, 1, 0, 2, 1])
+y_pred = np.array([0, 2, 2, 1, 1, 0, 2, 2])
+matrix = confusion_matrix(y_true, y_pred, 3)
+print("matrix =\n", matrix)
+
+expect_shape("confusion_matrix", "matrix", matrix, (3, 3), hint="one row and one column per class")
+expect_dtype_kind("confusion_matrix", "matrix", matrix, "iu", hint="counts are integers")
+expect_equal("confusion_matrix", "matrix", matrix, [[2, 0, 0], [0, 1, 2], [0, 1, 2]],
+             hint="rows are the true labels, columns the predictions: add 1 to matrix[y_true[i], y_pred[i]]")
+all_public_tests_passed("confusion_matrix")
+
+# %% nbgrader={"grade": true, "grade_id": "test_confusion_matrix_fresh_inputs", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# Hidden tests of confusion_matrix (2 points): other labels, classes that never occur, one example.
+### BEGIN HIDDEN TESTS
+_rng = np.random.default_rng(26189)
+for _t, _p, _n, _case in [(_rng.integers(0, 6, 50), _rng.integers(0, 6, 50), 6, "50 examples, 6 classes"),
+                          (np.array([1, 1, 3]), np.array([3, 1, 1]), 5, "classes that never occur"),
+                          (np.array([2]), np.array([0]), 4, "a single example"),
+                          (_rng.integers(0, 2, 30), _rng.integers(0, 2, 30), 2, "two classes")]:
+    _matrix = confusion_matrix(_t.copy(), _p.copy(), _n)
+    _want = np.zeros((_n, _n), dtype=int)
+    for _i, _j in zip(_t, _p):
+        _want[_i, _j] += 1
+    check(isinstance(_matrix, np.ndarray) and _matrix.shape == (_n, _n),
+          f"confusion_matrix, {_case}: the matrix must have shape (n_classes, n_classes)")
+    check(_matrix.dtype.kind in "iu" or np.array_equal(_matrix, np.round(_matrix)),
+          f"confusion_matrix, {_case}: the counts must be whole numbers")
+    check(np.array_equal(_matrix, _want),
+          f"confusion_matrix, {_case}: some counts are wrong (rows are the true labels, columns the predictions)")
+### END HIDDEN TESTS
+
+# %% nbgrader={"grade": false, "grade_id": "figure_confusion_matrix", "locked": true, "schema_version": 3, "solution": false, "task": false} tags=["illustration", "raises-exception"]
+show_confusion_matrix(confusion_matrix(y_test, predictions_test, 6),
+                      title=f"test set: accuracy {np.mean(predictions_test == y_test):.3f}")
+plt.show()
+
+# %% [markdown]
+# And the test images the network got wrong. Some are hard even for a person (a thumb half
+# folded, a finger hidden behind another); others are plain mistakes that a bigger network
+# avoids (section 6).
+
+# %% nbgrader={"grade": false, "grade_id": "figure_misclassified", "locked": true, "schema_version": 3, "solution": false, "task": false} tags=["illustration", "raises-exception"]
+show_misclassified(X_test_orig, y_test, predictions_test, max_images=12)
+plt.show()
+
+# %% [markdown]
+# Finally, what did the first layer learn? Each of its 8 filters is a 4 x 4 x 3 block of
+# weights, drawn here as a tiny colour image. Before training they were random noise; after
+# training some respond to edges in one direction or to a colour contrast, like skin against
+# the light background.
+
+# %% nbgrader={"grade": false, "grade_id": "figure_filters", "locked": true, "schema_version": 3, "solution": false, "task": false} tags=["illustration", "raises-exception"]
+show_filters(initialize_parameters(COURSE_MODEL, seed=0)["W1"], title="W1 before training (seed 0)")
+plt.show()
+show_filters(course_parameters["W1"], title="W1 after 100 epochs")
+plt.show()
+
+# %% [markdown]
+# ## 6 - A bigger network (optional)
+#
+# The course's network throws information away early: its first max-pool shrinks 64 x 64 to
+# 8 x 8 right after a single convolution. `BIGGER_MODEL` keeps more of it: 16 filters of 3 x 3,
+# a 2 x 2 max-pool (to 32 x 32), 32 filters of 3 x 3, a 4 x 4 max-pool (to 8 x 8), so the dense
+# layer sees 8 x 8 x 32 = 2048 numbers instead of 64. It reaches about 0.95 test accuracy in 60
+# epochs, and takes about five times as long to train: a few minutes on two cores.
+#
+# It uses the same functions you wrote: only the architecture dictionary changes. To train it,
+# set `train_bigger_model = True` in the next cell and run it and the one after.
+
+# %%
+train_bigger_model = False
+
+# %% nbgrader={"grade": false, "grade_id": "train_bigger_model", "locked": true, "schema_version": 3, "solution": false, "task": false} tags=["illustration", "raises-exception"]
+show_architecture(BIGGER_MODEL, title="the bigger network (BIGGER_MODEL)")
+plt.show()
+if train_bigger_model:
+    big_parameters, big_costs = train_model(X_train, Y_train, BIGGER_MODEL, learning_rate=0.009, num_epochs=60,
+                                            mini_batch_size=64, seed=0, print_cost=True)
+    big_predictions = predict(X_test, big_parameters, BIGGER_MODEL)
+    print(f"Train accuracy: {np.mean(predict(X_train, big_parameters, BIGGER_MODEL) == y_train):.4f}")
+    print(f"Test accuracy:  {np.mean(big_predictions == y_test):.4f}")
+    show_cost_curve(big_costs, learning_rate=0.009, title="the bigger network: cost per epoch")
+    plt.show()
+    show_confusion_matrix(confusion_matrix(y_test, big_predictions, 6), title="the bigger network, test set")
+    plt.show()
+
+# %% [markdown]
+# ## What you built
+#
+# - Data: scaled pixels (`normalize_images`) and one-hot labels (`one_hot`).
+# - A convolutional network from its layers: Glorot initialisation (`initialize_parameters`),
+#   the forward pass with its caches (`model_forward`), the cost and its gradient
+#   (`compute_cost`) and the backward pass (`model_backward`), checked numerically.
+# - Training: shuffled mini-batches (`random_mini_batches`) and the Adam loop (`train_model`).
+# - Evaluation: predictions (`predict`) and the confusion matrix (`confusion_matrix`).
+#
+# The layers underneath are the ones you wrote in the first assignment: the fast versions only
+# reorganise the same sums so that NumPy, rather than Python, runs the loops. Frameworks go
+# further (compiled kernels, graphics cards, gradients derived automatically), but they compute
+# these same quantities.
