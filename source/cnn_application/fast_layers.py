@@ -17,11 +17,12 @@ How the speed is won, in the words of the first assignment's figures:
   without copying it, as an array of shape ``(m, n_H, n_W, f, f, n_C_prev)``. Reshaped to a
   matrix with one row per window, ``cols`` of shape ``(m * n_H * n_W, f * f * n_C_prev)``, the
   whole convolution is one matrix product ``cols @ W.reshape(f * f * n_C_prev, n_C)``: each
-  row times each filter is exactly one ``conv_single_step``. The reshape is the only copy; it is
-  done for a few examples at a time, so that the copy is still in the processor's cache when
-  the matrix product reads it.
+  row times each filter is exactly one ``conv_single_step``. Copying the windows into ``cols``
+  is the only copy and the costliest step; it is done for a few examples at a time, so that
+  the copy is still in the processor's cache when the matrix product reads it, and ``cols`` is
+  kept in the cache for the backward pass.
 - **Convolution backward**: ``dW`` is ``cols.T @ dZ`` (every window times the gradient of its
-  output entry), with ``cols`` rebuilt the same way; the gradient of the input is built offset
+  output entry), from the ``cols`` of the forward pass; the gradient of the input is built offset
   by offset, one small matrix product per offset added into the strided slice of the padded
   gradient (the ``+=`` of the loop version).
 - **Max pooling**: forward, the running maximum over the ``f * f`` offsets of strided slices,
@@ -145,7 +146,8 @@ def conv_forward(A_prev, W, b, hparameters):
     Returns:
     Z -- output, numpy array of shape (m, n_H, n_W, n_C), with
          n_H = (n_H_prev + before + after - f) // stride + 1, and n_W likewise
-    cache -- (A_prev, W, b, hparameters) for conv_backward, as in the first assignment
+    cache -- (A_prev, W, b, hparameters, cols) for conv_backward: the cache of the first assignment,
+             and cols, the windows as one row each, of shape (m * n_H * n_W, f * f * n_C_prev)
     """
     A_pad, _, stride, n_H, n_W = _geometry(A_prev, W, hparameters)
     m, f, n_C = A_prev.shape[0], W.shape[0], W.shape[3]
@@ -153,13 +155,15 @@ def conv_forward(A_prev, W, b, hparameters):
     windows = _windows(A_pad, f, stride, n_H, n_W)
     W_matrix = W.reshape(K, n_C)                     # one column per filter, in the order of a window
     Z = np.empty((m, n_H, n_W, n_C), dtype=np.result_type(A_prev, W) if b is None else np.result_type(A_prev, W, b))
+    cols = np.empty((m * n_H * n_W, K), dtype=A_prev.dtype)
     for start, stop in _chunks(m, n_H * n_W * K):
-        cols = windows[start:stop].reshape(-1, K)    # the copy: one row per window ("im2col")
+        chunk = cols[start * n_H * n_W:stop * n_H * n_W]
+        np.copyto(chunk.reshape(windows[start:stop].shape), windows[start:stop])   # one row per window
         Z_rows = Z[start:stop].reshape(-1, n_C)
-        np.matmul(cols, W_matrix, out=Z_rows)        # row . column = one conv_single_step
+        np.matmul(chunk, W_matrix, out=Z_rows)       # row . column = one conv_single_step
         if b is not None:
             Z_rows += b.reshape(1, n_C)
-    cache = (A_prev, W, b, hparameters)
+    cache = (A_prev, W, b, hparameters, cols)
     return Z, cache
 
 
@@ -169,7 +173,7 @@ def conv_backward(dZ, cache, input_gradient=True):
 
     Arguments:
     dZ -- gradient of the cost with respect to Z, numpy array of shape (m, n_H, n_W, n_C)
-    cache -- the cache of conv_forward: (A_prev, W, b, hparameters)
+    cache -- the cache of conv_forward: (A_prev, W, b, hparameters, cols)
     input_gradient -- if False, dA_prev is not computed (None is returned in its place): the first
                       layer of a network needs no gradient for the images, and skipping it saves time
 
@@ -179,34 +183,29 @@ def conv_backward(dZ, cache, input_gradient=True):
     dW -- gradient with respect to W, numpy array of shape (f, f, n_C_prev, n_C)
     db -- gradient with respect to b, numpy array of shape (1, 1, 1, n_C) (None for a layer without biases)
     """
-    A_prev, W, b, hparameters = cache
-    A_pad, (top, left), stride, n_H, n_W = _geometry(A_prev, W, hparameters)
+    A_prev, W, b, hparameters, cols = cache
     m, n_H_prev, n_W_prev, n_C_prev = A_prev.shape
     f, n_C = W.shape[0], W.shape[3]
+    stride = int(hparameters["stride"])
+    (top, bottom), (left, right) = _padding(hparameters["pad"], f)
+    n_H = (n_H_prev + top + bottom - f) // stride + 1
+    n_W = (n_W_prev + left + right - f) // stride + 1
     if dZ.shape != (m, n_H, n_W, n_C):
         raise ValueError(f"dZ has shape {dZ.shape}, the layer's output has shape {(m, n_H, n_W, n_C)}")
-    K = f * f * n_C_prev
     dtype = np.result_type(dZ, A_prev, W)
 
-    # dW: every window times the gradient of its output entry, summed (cols.T @ dZ). The windows
-    # are rebuilt chunk by chunk: keeping all of them from the forward pass would take f * f times
-    # the memory of the input, and copying them again costs less than reading them back.
-    windows = _windows(A_pad, f, stride, n_H, n_W)
-    dW = np.zeros((K, n_C), dtype=dtype)
-    for start, stop in _chunks(m, n_H * n_W * K):
-        cols = windows[start:stop].reshape(-1, K)
-        dW += cols.T @ dZ[start:stop].reshape(-1, n_C)
-    dW = dW.reshape(W.shape)
+    # dW: every window times the gradient of its output entry, summed: one matrix product
+    dZ_rows = dZ.reshape(m * n_H * n_W, n_C)
+    dW = (cols.T @ dZ_rows).astype(dtype, copy=False).reshape(W.shape)
     # db: the sum of dZ over examples and positions, written as a product with a row of ones
     # (a matrix product adds up the long axis several times faster than dZ.sum does).
-    dZ_rows = dZ.reshape(m * n_H * n_W, n_C)
     db = None if b is None else (np.ones((1, dZ_rows.shape[0]), dtype=dtype) @ dZ_rows).reshape(1, 1, 1, n_C)
     if not input_gradient:
         return None, dW, db
 
     # dA_prev: each offset (di, dj) of every window receives dZ @ W[di, dj].T, added into the
     # strided slice of the padded gradient that holds that offset of all windows.
-    dA_pad = np.zeros(A_pad.shape, dtype=dtype)
+    dA_pad = np.zeros((m, n_H_prev + top + bottom, n_W_prev + left + right, n_C_prev), dtype=dtype)
     for di in range(f):
         rows = _offset_slice(di, stride, n_H)
         for dj in range(f):
