@@ -1646,8 +1646,11 @@ plt.show()
 # The course's network throws information away early: its first max-pool shrinks 64 x 64 to
 # 8 x 8 right after a single convolution. `BIGGER_MODEL` keeps more of it: 16 filters of 3 x 3,
 # a 2 x 2 max-pool (to 32 x 32), 32 filters of 3 x 3, a 4 x 4 max-pool (to 8 x 8), so the dense
-# layer sees 8 x 8 x 32 = 2048 numbers instead of 64. It reaches about 0.95 test accuracy in 60
-# epochs, and takes about five times as long to train: a few minutes on two cores.
+# layer sees 8 x 8 x 32 = 2048 numbers instead of 64. With 32 times as many weights in the dense
+# layer it learns the training set perfectly, and it wants a smaller step: with Adam at 0.001
+# rather than 0.009 it trains steadily to about 0.92 test accuracy in 60 epochs (at 0.009, one
+# seed in three ends with every ReLU of the first layer dead). Training takes two to three
+# minutes on two cores.
 #
 # It uses the same functions you wrote: only the architecture dictionary changes. To train it,
 # set `train_bigger_model = True` in the next cell and run it and the one after.
@@ -1659,12 +1662,12 @@ train_bigger_model = False
 show_architecture(BIGGER_MODEL, title="the bigger network (BIGGER_MODEL)")
 plt.show()
 if train_bigger_model:
-    big_parameters, big_costs = train_model(X_train, Y_train, BIGGER_MODEL, learning_rate=0.009, num_epochs=60,
+    big_parameters, big_costs = train_model(X_train, Y_train, BIGGER_MODEL, learning_rate=0.001, num_epochs=60,
                                             mini_batch_size=64, seed=0, print_cost=True)
     big_predictions = predict(X_test, big_parameters, BIGGER_MODEL)
     print(f"Train accuracy: {np.mean(predict(X_train, big_parameters, BIGGER_MODEL) == y_train):.4f}")
     print(f"Test accuracy:  {np.mean(big_predictions == y_test):.4f}")
-    show_cost_curve(big_costs, learning_rate=0.009, title="the bigger network: cost per epoch")
+    show_cost_curve(big_costs, learning_rate=0.001, title="the bigger network: cost per epoch")
     plt.show()
     show_confusion_matrix(confusion_matrix(y_test, big_predictions, 6), title="the bigger network, test set")
     plt.show()

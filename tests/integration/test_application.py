@@ -1,6 +1,5 @@
 """cnn_application is graded like cnn_layers: the sample class gets the scores its mistakes deserve,
-function by function, every test cell is scored, and a right submission is graded in seconds
-(grading never trains the full network)."""
+function by function, every test cell is scored, and grading never trains the full network."""
 from __future__ import annotations
 
 import shutil
@@ -71,19 +70,17 @@ def test_each_sample_student_gets_what_their_mistakes_deserve(graded):
 
 
 @pytest.mark.slow
-def test_every_test_cell_is_scored_nothing_is_flagged_and_grading_takes_seconds(graded):
+def test_every_test_cell_is_scored_nothing_is_flagged_and_the_network_is_not_trained(graded):
     course, _ = graded
     assignment = Assignment.from_source(course / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb")
-    seconds = {}
     for student in EXPECTED:
         nb = nbformat.read(course / "autograded" / student / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", as_version=4)
-        meta = nb.metadata["coursekit"]
-        assert meta["flags"] == [], (student, meta["flags"])
-        seconds[student] = meta["seconds"]
+        assert nb.metadata["coursekit"]["flags"] == [], (student, nb.metadata["coursekit"]["flags"])
         scored = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")]
         assert len(scored) == len(assignment.tests)
-    # the whole hidden test suite of a right submission, tiny trainings and gradient checks included
-    assert seconds["reference"] < 6 and seconds["eli"] < 6, seconds
+        # the training cells print their cost every 10 epochs: at grading they must not have run
+        printed = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+        assert "Cost after epoch" not in printed, student
 
 
 @pytest.mark.slow
