@@ -1,5 +1,6 @@
 """The mutation suite: realistic wrong answers lose points on their own function and nowhere else;
-right answers written differently get full marks everywhere. All autograded through nbgrader."""
+right answers written differently get full marks everywhere. All autograded through nbgrader's
+autograde pipeline with the kit's configuration (`coursekit grade`)."""
 from __future__ import annotations
 
 import shutil
@@ -16,7 +17,7 @@ from tests.mutation.cnn_layers_mutants import ALTERNATIVES, MUTANTS
 
 @pytest.fixture(scope="module")
 def graded(released_course, tmp_path_factory):
-    """Every mutant and alternative as a student, autograded in one `nbgrader autograde` run."""
+    """Every mutant and alternative as a student, autograded in one `coursekit grade` run."""
     course = tmp_path_factory.mktemp("mutants") / "course"
     shutil.copytree(released_course, course)
     assignment = Assignment.from_source(course / "source" / "cnn_layers" / "cnn_layers.ipynb")
@@ -27,7 +28,9 @@ def graded(released_course, tmp_path_factory):
         path = course / "submitted" / student / "cnn_layers" / "cnn_layers.ipynb"
         path.parent.mkdir(parents=True)
         nbformat.write(make_submission(release, assignment, answers), path)
-    run(course, "nbgrader", "autograde", "cnn_layers", "--log-level=ERROR", timeout=3600)
+    # nbgrader's autograde pipeline with the kit's preprocessors, two submissions at a time
+    # (tests/integration/test_samples.py checks it scores exactly as `nbgrader autograde`)
+    run(course, "coursekit", "grade", "cnn_layers", "--workers", "2", timeout=3600)
     rows = {row.student: row.scores for row in table(f"sqlite:///{course / 'gradebook.db'}", assignment)}
     return rows, maxima(assignment)
 
