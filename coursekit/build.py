@@ -63,7 +63,12 @@ def shared_modules(root: Path) -> list[Path]:
 def build_source(paths: Paths) -> bool:
     """The source notebook from its text twin, the shared modules and the data sets next to it."""
     from coursekit.pipeline import load_config
-    datasets.fill(load_config(paths.root), paths.assignment, paths.source_dir)
+    config = load_config(paths.root)
+    if datasets.missing(config, paths.assignment):
+        # releasing and grading do not read the data; only the worked solutions do (build_solutions)
+        print(f"warning: {datasets.missing(config, paths.assignment)}", file=sys.stderr)
+    else:
+        datasets.fill(config, paths.assignment, paths.source_dir)
     for module in shared_modules(paths.root):
         target = paths.source_dir / module.name
         if not target.exists() or target.read_bytes() != module.read_bytes():
@@ -89,7 +94,12 @@ def source_fingerprint(paths: Paths) -> str:
 
 def build_solutions(paths: Paths, force: bool = False) -> bool:
     """Execute the worked solutions, unless they were made from exactly this source."""
+    from coursekit.pipeline import load_config
     target = paths.solutions_dir / paths.release.name
+    absent = datasets.missing(load_config(paths.root), paths.assignment)
+    if absent and target.exists():
+        print(f"warning: keeping the committed worked solutions of {paths.assignment}: {absent}", file=sys.stderr)
+        return False
     fingerprint = source_fingerprint(paths)
     if not force and target.exists() and nbformat.read(target, as_version=4).metadata.get(
             "coursekit", {}).get("source_sha256") == fingerprint:

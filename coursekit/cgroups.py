@@ -20,6 +20,7 @@ class SessionCgroup:
 
     def __init__(self, name: str, memory_mb: int, max_processes: int, cpus: float = 1.0) -> None:
         self.dirs: list[Path] = []
+        name = f"{name}-{os.urandom(4).hex()}"   # unique even when a pid is reused and a stale group remains
         limits = {"memory": memory_mb * 2**20, "pids": max_processes, "cpu": cpus}
         try:
             if (ROOT / "cgroup.controllers").exists():
@@ -37,8 +38,10 @@ class SessionCgroup:
     def _v2(self, name: str, limits: dict) -> None:
         parent = ROOT / GROUP
         parent.mkdir(exist_ok=True)
-        (ROOT / "cgroup.subtree_control").write_text("+memory +pids +cpu")
-        (parent / "cgroup.subtree_control").write_text("+memory +pids +cpu")
+        for folder in (ROOT, parent):           # enable the controllers once (rewriting can fail busy)
+            control = folder / "cgroup.subtree_control"
+            if not {"memory", "pids", "cpu"} <= set(control.read_text().split()):
+                control.write_text("+memory +pids +cpu")
         group = parent / name
         group.mkdir()
         self.dirs = [group]

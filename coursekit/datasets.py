@@ -27,6 +27,15 @@ class Datasets(Configurable):
                    ).tag(config=True)
 
 
+def missing(config: Config, assignment: str) -> str | None:
+    """Why the configured data of ``assignment`` cannot be read, or None when it can (or needs none)."""
+    location = Datasets(config=config).sources.get(assignment)
+    if location and not Path(location).expanduser().is_dir():
+        return (f"the data of {assignment} should be in {Path(location).expanduser().resolve()}: "
+                "set c.Datasets.sources in nbgrader_config.py or COURSEKIT_DATASETS")
+    return None
+
+
 def fill(config: Config, assignment: str, source_dir: Path) -> list[Path]:
     """Copy the configured data files into ``source_dir/datasets``; returns the files there."""
     location = Datasets(config=config).sources.get(assignment)

@@ -212,8 +212,7 @@ def _private_root(spec: dict, uid: int) -> str:
     _mount("tmpfs", root, "tmpfs", MS_NOSUID | MS_NODEV, "size=16m,mode=755")
     system = ["/usr", "/etc", "/opt"] + [p for p in ("/lib", "/lib64", "/lib32", "/bin", "/sbin")
                                          if os.path.exists(p) and not os.path.islink(p)]
-    python = {sys.base_prefix, sys.prefix, os.path.dirname(os.path.realpath(sys.executable))}
-    for host in system + sorted(python):
+    for host in system:
         if os.path.exists(host):
             _bind_readonly(host, root + host)
     for link in ("/lib", "/lib64", "/lib32", "/bin", "/sbin"):
@@ -226,6 +225,11 @@ def _private_root(spec: dict, uid: int) -> str:
     for path, mode in (("/tmp", "1777"), ("/dev/shm", "1777"), (HOME, "755")):
         os.makedirs(root + path, exist_ok=True)
         _mount("tmpfs", root + path, "tmpfs", MS_NOSUID | MS_NODEV, f"{tmpfs},mode={mode}")
+    # Python after the empty /tmp: an environment that lives under /tmp (a clone there) stays visible
+    python = {sys.base_prefix, sys.prefix, os.path.dirname(os.path.realpath(sys.executable))}
+    for host in sorted(python):
+        if os.path.exists(host):
+            _bind_readonly(host, root + host)
     os.makedirs(root + "/proc", exist_ok=True)
     _mount("proc", root + "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
     workdir = f"{HOME}/{spec['workdir']}"
