@@ -16,6 +16,21 @@ COPIED = ["coursekit", "notebooks", "samples", "source", "release", "solutions",
           "nbgrader_config.py", "requirements.txt"]
 
 
+def fill_data_or_skip(assignment: str) -> None:
+    """Fill ``source/<assignment>/datasets`` from the configured location, as the build does.
+
+    Without the data (a clone with no ``../shared`` beside it) the test is skipped and says where
+    the data should be; with ``COURSEKIT_REQUIRE_DATA`` set (CI sets it) that is a failure instead.
+    """
+    from coursekit import datasets
+    from coursekit.pipeline import load_config
+    config = load_config(REPO)
+    why = datasets.missing(config, assignment)
+    if why:
+        (pytest.fail if os.environ.get("COURSEKIT_REQUIRE_DATA") else pytest.skip)(why)
+    datasets.fill(config, assignment, REPO / "source" / assignment)
+
+
 def copy_course(target: Path, students: list[str] | None = None) -> Path:
     """The tracked course files in ``target`` (no gradebook, nothing graded)."""
     target.mkdir(parents=True, exist_ok=True)

@@ -10,7 +10,7 @@ import pytest
 from coursekit.assignment import Assignment, nbgrader_meta
 from coursekit.build import notebook_from_text, shared_modules
 from coursekit.course import assignments
-from tests.conftest import REPO, copy_course, run
+from tests.conftest import REPO, copy_course, fill_data_or_skip, run
 
 ASSIGNMENTS = assignments(REPO)
 
@@ -56,11 +56,9 @@ TRAINS = {"cnn_application"}
 
 @pytest.mark.parametrize("name", ASSIGNMENTS)
 def test_worked_solutions_were_made_from_this_source_and_show_their_results(name):
-    from coursekit import datasets
     from coursekit.build import source_fingerprint
     from coursekit.course import Paths
-    from coursekit.pipeline import load_config
-    datasets.fill(load_config(REPO), name, REPO / "source" / name)   # the fingerprint covers the data
+    fill_data_or_skip(name)   # the fingerprint covers the data
     committed = nbformat.read(REPO / "solutions" / name / f"{name}.ipynb", as_version=4)
     assert committed.metadata["coursekit"]["source_sha256"] == source_fingerprint(Paths(name, REPO)), \
         "solutions/ was not made from this source: run `python -m coursekit build`"
@@ -142,10 +140,8 @@ SHORTENED = {"cnn_application": [("num_epochs=100", "num_epochs=2"), ("train_big
 @pytest.mark.parametrize("name", ASSIGNMENTS)
 def test_source_notebook_runs_top_to_bottom_with_figures(name, monkeypatch):
     from nbclient import NotebookClient
-    from coursekit import datasets
-    from coursekit.pipeline import load_config
     monkeypatch.delenv("MPLBACKEND", raising=False)      # the kernel draws inline, as in Jupyter
-    datasets.fill(load_config(REPO), name, REPO / "source" / name)   # its data, as the build puts it there
+    fill_data_or_skip(name)   # its data, as the build puts it there
     nb = nbformat.read(REPO / "source" / name / f"{name}.ipynb", as_version=4)
     for cell in nb.cells:         # the whole notebook, but its training cut to two epochs
         for long, short in SHORTENED.get(name, []):
