@@ -2,8 +2,8 @@
 
     python benchmarks/bigger_network_sweep.py [variant ...] [--seeds 3] [--epochs 60] [--threads 1]
 
-Needs PyTorch (`pip install torch`; not in requirements.txt). Every variant starts from the
-setting of benchmarks/train_signs.py's bigger network (16 filters 3x3, max-pool 2, 32 filters 3x3,
+Needs PyTorch (`pip install torch`; not in requirements.txt). Every variant starts from
+the first design of the bigger network (16 filters 3x3, max-pool 2, 32 filters 3x3,
 max-pool 4, dense 6; "same" padding, no conv biases, Glorot-uniform weights; Adam 0.001, batches
 of 64, 60 epochs, pixels / 255) and changes one thing. Prints each seed's test accuracy after each
 of the last five epochs (to show how much it moves from epoch to epoch: one test image is 0.0083),
@@ -25,7 +25,7 @@ from train_signs import data_folder, load, torch_network  # noqa: E402
 BASE = dict(lr=0.001, batch=64, init="glorot", bias=False, schedule=None, weight_decay=0.0, flip=False,
             shift=0, dropout=0.0, standardise=False, arch=(3, 16, 2, 3, 32, 4))
 VARIANTS = {                                    # name: (what changes, settings)
-    "base": ("the kit's setting", {}),
+    "base": ("the first design", {}),
     "batch32": ("mini-batches of 32", dict(batch=32)),
     "cosine0.002": ("Adam 0.002, cosine decay to 0", dict(lr=0.002, schedule="cosine")),
     "cosine0.005": ("Adam 0.005, cosine decay to 0", dict(lr=0.005, schedule="cosine")),
