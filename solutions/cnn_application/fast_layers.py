@@ -42,7 +42,7 @@ from numpy.lib.stride_tricks import as_strided
 __all__ = [
     "same_padding", "conv_forward", "conv_backward", "relu_forward", "relu_backward",
     "pool_forward", "pool_backward", "dense_forward", "dense_backward",
-    "softmax", "softmax_cross_entropy", "adam_init", "adam_update",
+    "dropout_forward", "dropout_backward", "softmax", "softmax_cross_entropy", "adam_init", "adam_update",
 ]
 
 
@@ -366,6 +366,45 @@ def dense_backward(dZ, cache):
     """
     F, W, b = cache
     return dZ @ W.T, F.T @ dZ, dZ.sum(axis=0, keepdims=True)
+
+
+# ------------------------------------------------------------------------------ dropout
+
+
+def dropout_forward(A, keep_prob, rng):
+    """
+    Inverted dropout, for training: keep each entry with probability keep_prob, zero the others,
+    and divide the kept ones by keep_prob so that every entry keeps its expected value (at test
+    time the layer is simply left out).
+
+    Arguments:
+    A -- input, numpy array of any shape
+    keep_prob -- number in (0, 1], the probability of keeping an entry (1: the layer changes nothing)
+    rng -- numpy random Generator; the mask is rng.random(A.shape) < keep_prob, one draw per call
+
+    Returns:
+    A_out -- numpy array of the shape and dtype of A: A * mask / keep_prob
+    cache -- (D,) for dropout_backward, with D = mask / keep_prob in the dtype of A
+    """
+    if not 0 < keep_prob <= 1:
+        raise ValueError(f"keep_prob must be in (0, 1], not {keep_prob}")
+    D = ((rng.random(A.shape) < keep_prob) / keep_prob).astype(np.result_type(A, np.float32), copy=False)
+    return A * D, (D,)
+
+
+def dropout_backward(dA, cache):
+    """
+    Backward pass of dropout: the gradient flows through the kept entries, scaled like them.
+
+    Arguments:
+    dA -- gradient with respect to A_out, numpy array of the shape of A
+    cache -- the cache of dropout_forward: (D,)
+
+    Returns:
+    dA_prev -- gradient with respect to A, numpy array of the shape of A: dA * D
+    """
+    (D,) = cache
+    return dA * D
 
 
 # ------------------------------------------------------------------------------ softmax and its loss

@@ -88,6 +88,8 @@ def _stages(architecture: dict) -> list[tuple[str, str, tuple[int, ...]]]:
     n_y = architecture["n_classes"]
     h1, w1 = n_H // p1, n_W // p1
     h2, w2 = h1 // p2, w1 // p2
+    keep_prob = architecture.get("keep_prob", 1.0)
+    dropout = [("DROPOUT", f"keeps {keep_prob:g}\n(training only)", (h2 * w2 * c2,))] if keep_prob < 1 else []
     return [
         ("input", "", (n_H, n_W, n_C)),
         ("CONV", f"{c1} filters {f1}x{f1}\nstride 1, same", (n_H, n_W, c1)),
@@ -97,6 +99,7 @@ def _stages(architecture: dict) -> list[tuple[str, str, tuple[int, ...]]]:
         ("ReLU", "", (h1, w1, c2)),
         ("MAXPOOL", f"{p2}x{p2}, stride {p2}", (h2, w2, c2)),
         ("FLATTEN", "", (h2 * w2 * c2,)),
+        *dropout,
         ("DENSE", f"{n_y} outputs\n(logits)", (n_y,)),
     ]
 
@@ -106,7 +109,8 @@ def show_architecture(architecture: dict, title: str | None = None) -> Figure:
 
     Args:
         architecture: dictionary with "input_shape", "f1", "n_C1", "pool1", "f2", "n_C2",
-            "pool2" and "n_classes" (the notebook's COURSE_MODEL, for example).
+            "pool2" and "n_classes" (the notebook's COURSE_MODEL, for example), and optionally
+            "keep_prob": below 1, a DROPOUT block after FLATTEN.
         title: a title above the blocks.
 
     Returns:
@@ -118,7 +122,7 @@ def show_architecture(architecture: dict, title: str | None = None) -> Figure:
     ax.set_ylim(0, 1)
     ax.set_axis_off()
     colours = {"input": _PANEL, "CONV": _BLUE_LIGHT, "ReLU": "#e2e8f0", "MAXPOOL": _SAND,
-               "FLATTEN": "#e2e8f0", "DENSE": "#c6f6d5"}
+               "FLATTEN": "#e2e8f0", "DROPOUT": "#e2e8f0", "DENSE": "#c6f6d5"}
     for k, (name, details, shape) in enumerate(stages):
         ax.add_patch(FancyBboxPatch((k + 0.08, 0.38), 0.84, 0.42, boxstyle="round,pad=0.02",
                                     facecolor=colours[name], edgecolor=_LINE, linewidth=1))

@@ -211,6 +211,29 @@ def test_dense_layer_gradients_match_finite_differences():
         assert np.isclose(np.sum(grad * v), _directional(loss, x, v), rtol=1e-7)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_dropout_keeps_entries_with_the_mask_the_docstring_promises(dtype):
+    A = np.random.default_rng(3).standard_normal((400, 50)).astype(dtype)
+    out, cache = fl.dropout_forward(A, 0.8, np.random.default_rng(9))
+    mask = np.random.default_rng(9).random(A.shape) < 0.8                  # the documented draw
+    assert out.dtype == dtype and np.allclose(out, np.where(mask, A / dtype(0.8), 0))
+    assert abs(mask.mean() - 0.8) < 0.01
+    G = np.random.default_rng(4).standard_normal(A.shape).astype(dtype)
+    dA = fl.dropout_backward(G, cache)
+    assert dA.dtype == dtype and np.allclose(dA, np.where(mask, G / dtype(0.8), 0))
+    # the gradient is exact: out is linear in A for a fixed mask
+    v = np.random.default_rng(6).standard_normal(A.shape)
+    assert np.isclose(np.sum(dA * v), np.sum(G * (v * cache[0])), rtol=1e-5)
+
+
+def test_dropout_with_keep_prob_one_changes_nothing_and_rejects_zero():
+    A = np.arange(12.0).reshape(3, 4)
+    out, cache = fl.dropout_forward(A, 1.0, np.random.default_rng(0))
+    assert np.array_equal(out, A) and np.array_equal(fl.dropout_backward(np.ones_like(A), cache), np.ones_like(A))
+    with pytest.raises(ValueError):
+        fl.dropout_forward(A, 0.0, np.random.default_rng(0))
+
+
 def test_softmax_cross_entropy_matches_its_formula_and_its_gradient():
     rng = np.random.default_rng(5)
     Z = rng.standard_normal((6, 4)) * 3

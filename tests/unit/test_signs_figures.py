@@ -52,6 +52,9 @@ def test_architecture_shows_the_shape_after_every_block():
         assert shape in shown
     bigger = dict(COURSE, f1=3, n_C1=16, pool1=2, f2=3, n_C2=32)
     assert "8 x 8 x 32" in texts(rendered(sf.show_architecture(bigger))) and "2048" in texts(sf.show_architecture(bigger))
+    assert "DROPOUT" not in texts(fig)
+    with_dropout = texts(rendered(sf.show_architecture(dict(bigger, keep_prob=0.5))))
+    assert "DROPOUT" in with_dropout and "keeps 0.5\n(training only)" in with_dropout
     plt.close("all")
 
 
