@@ -110,8 +110,11 @@ STUDENTS = {
                            ("dZ1 = relu_backward(dA1, caches[\"relu1\"])", "dZ1 = dA1")],
     },
     # Summed the losses instead of averaging them (the gradient is divided by m); shuffled the
-    # labels with a permutation of their own; trained with a fixed learning rate of 0.009.
+    # labels with a permutation of their own; trained with a fixed learning rate of 0.009; applied
+    # dropout also when predicting (with no seed: a random mask at every call).
     "ben": {
+        "model_forward": [("    if dropout_seed is not None:\n        F, cache_dropout = dropout_forward(",
+                           "    if True:\n        F, cache_dropout = dropout_forward(")],
         "compute_cost": [("cost = float(np.mean(losses))", "cost = float(np.sum(losses))")],
         "random_mini_batches": [("shuffled_Y = Y[permutation]", "shuffled_Y = Y[np.random.permutation(m)]")],
         "train_model": [("adam_update(parameters, grads, adam_state, learning_rate)",
