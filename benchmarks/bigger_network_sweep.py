@@ -1,13 +1,15 @@
 """Which settings bring the bigger SIGNS network to a mean test accuracy of 0.95? A PyTorch sweep.
 
-    python benchmarks/bigger_network_sweep.py [variant ...] [--seeds 3] [--epochs 60] [--threads 1]
+    python benchmarks/bigger_network_sweep.py [variant ...] [--seeds 3] [--first-seed 0] [--epochs 60] [--threads 1]
 
 Needs PyTorch (`pip install torch`; not in requirements.txt). Every variant starts from
 the first design of the bigger network (16 filters 3x3, max-pool 2, 32 filters 3x3,
 max-pool 4, dense 6; "same" padding, no conv biases, Glorot-uniform weights; Adam 0.001, batches
-of 64, 60 epochs, pixels / 255) and changes one thing. Prints each seed's test accuracy after each
-of the last five epochs (to show how much it moves from epoch to epoch: one test image is 0.0083),
-then the variant's mean over seeds of the last epoch's accuracy. With no variant named, runs all.
+of 64, 60 epochs, pixels / 255) and changes one thing; the "wide128-..." variants start from
+wide128 (16 filters 5x5, max-pool 4, 128 filters 3x3, max-pool 2) and change one thing of it.
+--first-seed and --seeds choose the seeds (seeds 3-5: --first-seed 3). Prints each seed's test
+accuracy after each of the last five epochs (to show how much it moves from epoch to epoch: one
+test image is 0.0083), then the variant's mean over seeds of the last epoch's accuracy. With no variant named, runs all.
 """
 from __future__ import annotations
 
@@ -45,7 +47,36 @@ VARIANTS = {                                    # name: (what changes, settings)
     "wide64": ("16 filters 5x5, pool 4, 64 filters 3x3, pool 2", dict(arch=(5, 16, 4, 3, 64, 2))),
     "wide128": ("16 filters 5x5, pool 4, 128 filters 3x3, pool 2", dict(arch=(5, 16, 4, 3, 128, 2))),
     "wide32-64": ("32 filters 5x5, pool 4, 64 filters 3x3, pool 2", dict(arch=(5, 32, 4, 3, 64, 2))),
+    "wide256": ("16 filters 5x5, pool 4, 256 filters 3x3, pool 2", dict(arch=(5, 16, 4, 3, 256, 2))),
+    "wide128-dropout": ("wide128 with dropout 0.5 before the dense layer",
+                        dict(arch=(5, 16, 4, 3, 128, 2), dropout=0.5)),
+    "wide128-numpy-init": ("wide128 starting from the notebook's initialize_parameters(seed)",
+                           dict(arch=(5, 16, 4, 3, 128, 2), init="numpy")),
+    "wide128-lr0.0005": ("wide128 with Adam 0.0005", dict(arch=(5, 16, 4, 3, 128, 2), lr=0.0005)),
+    "wide128-lr0.002": ("wide128 with Adam 0.002", dict(arch=(5, 16, 4, 3, 128, 2), lr=0.002)),
+    "wide128-batch32": ("wide128 with mini-batches of 32", dict(arch=(5, 16, 4, 3, 128, 2), batch=32)),
+    "wide128-torch-init": ("wide128 with PyTorch's default init and conv biases",
+                           dict(arch=(5, 16, 4, 3, 128, 2), init="torch", bias=True)),
+    "wide128-lecun-dense": ("wide128, dense weights uniform within 1/sqrt(fan_in) (PyTorch's bound)",
+                            dict(arch=(5, 16, 4, 3, 128, 2), init="glorot-lecun-dense")),
 }
+
+
+def copy_numpy_init(torch, net, architecture: dict, seed: int) -> None:
+    """Start from the kit's own initial weights: the notebook's initialize_parameters(seed), moved
+    from NHWC to PyTorch's NCHW layout (W3's rows from (h, w, c) order to (c, h, w) order)."""
+    from coursekit.assignment import Assignment
+    from train_signs import REPO
+    ref = Assignment.from_source(REPO / "source" / "cnn_application" / "cnn_application.ipynb").reference
+    p = ref["initialize_parameters"](architecture, seed)
+    conv1, conv2, dense = (layer for layer in net if hasattr(layer, "weight"))
+    side = architecture["input_shape"][0] // architecture["pool1"] // architecture["pool2"]
+    W3 = p["W3"].reshape(side, side, architecture["n_C2"], -1).transpose(3, 2, 0, 1).reshape(p["W3"].shape[1], -1)
+    with torch.no_grad():
+        conv1.weight.copy_(torch.from_numpy(p["W1"].transpose(3, 2, 0, 1).copy()))
+        conv2.weight.copy_(torch.from_numpy(p["W2"].transpose(3, 2, 0, 1).copy()))
+        dense.weight.copy_(torch.from_numpy(W3.copy()))
+        dense.bias.copy_(torch.from_numpy(p["b3"].reshape(-1).copy()))
 
 
 def run(torch, data, seed: int, epochs: int, s: dict) -> tuple[list[float], float]:
@@ -59,14 +90,19 @@ def run(torch, data, seed: int, epochs: int, s: dict) -> tuple[list[float], floa
         X, X_test = (X - mean) / std, (X_test - mean) / std
     torch.manual_seed(seed)
     f1, n_C1, pool1, f2, n_C2, pool2 = s["arch"]
-    net = torch_network({"input_shape": (64, 64, 3), "f1": f1, "n_C1": n_C1, "pool1": pool1, "f2": f2, "n_C2": n_C2,
-                         "pool2": pool2, "n_classes": 6}, bias=s["bias"], dropout=s["dropout"])
-    if s["init"] == "glorot":
+    architecture = {"input_shape": (64, 64, 3), "f1": f1, "n_C1": n_C1, "pool1": pool1, "f2": f2, "n_C2": n_C2,
+                    "pool2": pool2, "n_classes": 6}
+    net = torch_network(architecture, bias=s["bias"], dropout=s["dropout"])
+    if s["init"] == "numpy":
+        copy_numpy_init(torch, net, architecture, seed)
+    elif s["init"].startswith("glorot"):
         for layer in net:
             if isinstance(layer, (nn.Conv2d, nn.Linear)):
                 nn.init.xavier_uniform_(layer.weight)
                 if layer.bias is not None:
                     nn.init.zeros_(layer.bias)
+            if isinstance(layer, nn.Linear) and s["init"] == "glorot-lecun-dense":
+                nn.init.uniform_(layer.weight, -layer.in_features ** -0.5, layer.in_features ** -0.5)
     optimizer = (torch.optim.AdamW(net.parameters(), lr=s["lr"], weight_decay=s["weight_decay"])
                  if s["weight_decay"] else torch.optim.Adam(net.parameters(), lr=s["lr"]))
     m, batch = len(X), s["batch"]
@@ -102,6 +138,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("variants", nargs="*", metavar="variant", help=f"any of: {', '.join(VARIANTS)}")
     parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--first-seed", type=int, default=0)
     parser.add_argument("--epochs", type=int, default=60)
     parser.add_argument("--threads", type=int, default=1, help="PyTorch threads (1: two sweeps can share 2 cores)")
     args = parser.parse_args()
@@ -113,7 +150,7 @@ def main() -> None:
     for name in args.variants or VARIANTS:
         what, change = VARIANTS[name]
         finals = []
-        for seed in range(args.seeds):
+        for seed in range(args.first_seed, args.first_seed + args.seeds):
             accuracies, seconds = run(torch, data, seed, args.epochs, {**BASE, **change})
             finals.append(accuracies[-1])
             print(f"{name:12s} seed {seed}: test after the last 5 epochs "

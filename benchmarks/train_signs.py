@@ -5,13 +5,14 @@ installed) the same networks with the same settings in PyTorch, in the same run.
 
 - The course's network (8 filters 4x4, max-pool 8, 16 filters 2x2, max-pool 4, dense 6): Adam
   0.009, 100 epochs, mini-batches of 64, seeds 0..4.
-- The bigger network (16 filters 5x5, max-pool 4, 128 filters 3x3, max-pool 2, dense 6): Adam
-  0.001, 60 epochs, mini-batches of 64, seeds 0..2.
+- The bigger network (16 filters 5x5, max-pool 4, 128 filters 3x3, max-pool 2, dropout keeping
+  half of the flattened features while training, dense 6): Adam 0.001, 60 epochs, mini-batches
+  of 64, seeds 0..2.
 
 The NumPy side runs the reference solutions of the source notebook (`train_model`, `predict`...)
 on the fast layers that students get, in float32. The PyTorch side builds the same layers
 ("same" padding, convolutions without biases as in the course, Glorot-uniform weights, zero
-dense biases), the same Adam settings and the same data
+dense biases, nn.Dropout where the architecture has a keep_prob), the same Adam settings and the same data
 (pixels / 255), shuffled every epoch. Prints, per seed: test and train accuracy, last epoch cost,
 training time; then the means. Training time counts the epochs only (not loading or evaluation).
 The targets: a mean test accuracy of at least 0.75 (course network) and 0.95 (bigger network),
@@ -92,7 +93,7 @@ def torch_run(model: str, architecture: dict, seed: int, data) -> dict:
     X_train, X_test = to_nchw(X_train_orig), to_nchw(X_test_orig)
     y_train_t = torch.from_numpy(y_train.astype(np.int64))
     torch.manual_seed(seed)
-    net = torch_network(architecture)
+    net = torch_network(architecture, dropout=1.0 - architecture.get("keep_prob", 1.0))
     for layer in net:
         if isinstance(layer, (nn.Conv2d, nn.Linear)):
             nn.init.xavier_uniform_(layer.weight)
@@ -113,6 +114,7 @@ def torch_run(model: str, architecture: dict, seed: int, data) -> dict:
             optimizer.step()
             total += loss.item() * len(batch)
     seconds = time.perf_counter() - started
+    net.eval()                                           # no dropout when predicting
     with torch.no_grad():
         test = (net(X_test).argmax(1).numpy() == y_test).mean()
         train = (net(X_train).argmax(1).numpy() == y_train).mean()
