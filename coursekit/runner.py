@@ -290,18 +290,22 @@ class _ArgumentLimit:
     """
 
     def __init__(self, args: tuple, kwargs: dict) -> None:
-        ints, sizes = [64], [4096]
+        ints, sizes, leaves = [64], [4096], 0
         for value in _leaves((args, kwargs)):
+            leaves += 1
             if isinstance(value, np.ndarray):
                 sizes.append(value.size)
                 ints.extend(value.shape)
             elif isinstance(value, (int, np.integer)) and not isinstance(value, bool):
                 ints.append(abs(int(value)))
         self.max_int, self.max_size = max(ints), sum(sizes)
+        self.max_leaves = leaves + 4096        # long lists of small numbers (a seed list, labels) count too
 
     def guard(self, function: Any) -> Any:
         def guarded(args: list, kwargs: dict) -> Any:
-            for value in _leaves((args, kwargs)):
+            for count, value in enumerate(_leaves((args, kwargs))):
+                if count >= self.max_leaves:
+                    raise ValueError("more values than the function under test received")
                 if isinstance(value, np.ndarray) and value.size > self.max_size:
                     raise ValueError("an array larger than the function under test received")
                 if isinstance(value, (int, np.integer)) and not isinstance(value, bool) and abs(int(value)) > self.max_int:
