@@ -612,7 +612,8 @@ for (_case, _arch), _seed in zip(_ARCHS.items(), (3, 17, 42)):
 # `1 / keep_prob`, so the dense layer cannot lean on any single feature. `model_forward`
 # applies it when it is given a `dropout_seed` (`train_model` gives a new one at every step),
 # with `keep_prob = architecture.get("keep_prob", 1.0)` and the generator
-# `np.random.default_rng(dropout_seed)`; without a seed (`predict`) there is no dropout. The course's network has no `keep_prob`, so dropout keeps everything there.
+# `np.random.default_rng(dropout_seed)`; without a seed (`predict`) there is no dropout. The
+# course's network has no `keep_prob`, so dropout keeps everything there.
 #
 # Keep every cache: `model_backward` needs them, in the dictionary given at the end of the cell,
 # together with the shape of `P2` to undo the flattening.
@@ -1355,9 +1356,9 @@ for (_m, _size, _case), _seed in zip(_BATCH_CASES, (13, 29, 31, 37)):
 #
 # Put everything together. Initialise the parameters and Adam's state; then, for every epoch,
 # shuffle into mini-batches with the seed `seed + 1 + epoch` (a new order every epoch, the same
-# on every run), and for every mini-batch: forward pass (with the `dropout_seed` the loop gives you, a new one at
-# every step, so that dropout is applied where the architecture asks for it), cost, backward
-# pass, one Adam step.
+# on every run), and for every mini-batch: forward pass (with the `dropout_seed` the loop gives
+# you, a new one at every step, so that dropout is applied where the architecture asks for it),
+# cost, backward pass, one Adam step.
 #
 # Record one number per epoch, the **epoch cost**: the mean cost over all the examples of the
 # epoch. The mini-batches do not all have the same size, so weight each batch's cost by its
@@ -1766,8 +1767,8 @@ plt.show()
 # to dead ReLUs. Training takes three to four minutes on two cores.
 #
 # It uses the same functions you wrote: only the architecture dictionary changes (and `predict`,
-# which gives `model_forward` no `dropout_seed`, uses the whole network, without dropout). To train it,
-# set `train_bigger_model = True` in the next cell and run it and the one after.
+# which gives `model_forward` no `dropout_seed`, uses the whole network, without dropout). To
+# train it, set `train_bigger_model = True` in the next cell and run it and the one after.
 
 # %%
 train_bigger_model = False
@@ -1791,8 +1792,8 @@ if train_bigger_model:
 #
 # - Data: scaled pixels (`normalize_images`) and one-hot labels (`one_hot`).
 # - A convolutional network from its layers: Glorot initialisation (`initialize_parameters`),
-#   the forward pass with its caches and, while training, dropout (`model_forward`), the cost and its gradient
-#   (`compute_cost`) and the backward pass (`model_backward`), checked numerically.
+#   the forward pass with its caches and, while training, dropout (`model_forward`), the cost
+#   and its gradient (`compute_cost`) and the backward pass (`model_backward`), checked numerically.
 # - Training: shuffled mini-batches (`random_mini_batches`) and the Adam loop (`train_model`).
 # - Evaluation: predictions (`predict`) and the confusion matrix (`confusion_matrix`).
 #
