@@ -30,7 +30,7 @@ from traitlets import Dict, Enum, Float, Integer, List, Unicode
 
 from coursekit.assignment import Assignment
 from coursekit.runner import GradingConfig, NotebookGrader
-from coursekit.sandbox import DEFAULT_PRELOAD, Limits, Zygote
+from coursekit.sandbox.jail import DEFAULT_PRELOAD, Limits, Zygote
 
 _zygotes: dict[tuple, Zygote] = {}
 _assignments: dict[tuple, Assignment] = {}

@@ -21,8 +21,8 @@ import numpy as np
 from nbformat.v4 import new_output
 
 from coursekit.assignment import Assignment, is_test_cell, nbgrader_meta
-from coursekit.sandbox import Limits, SessionSpec, Zygote, isolation_available
-from coursekit.session import Session, SandboxError, SandboxUnavailable, StudentRaised
+from coursekit.sandbox.jail import Limits, SessionSpec, Zygote, isolation_available
+from coursekit.sandbox.session import Session, SandboxError, SandboxUnavailable, StudentRaised
 
 TEXT_CAP = 20_000             # characters of a student's output kept per cell
 

@@ -11,8 +11,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from coursekit import wire
-from coursekit.sandbox import SandboxProcess, SessionSpec, Zygote
+from coursekit.sandbox import protocol as wire
+from coursekit.sandbox.jail import SandboxProcess, SessionSpec, Zygote
 
 
 class SandboxError(Exception):

@@ -31,7 +31,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from coursekit.cgroups import SessionCgroup
+from coursekit.sandbox.cgroups import SessionCgroup
 
 CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC = 0x00020000, 0x04000000, 0x08000000
 CLONE_NEWPID, CLONE_NEWNET = 0x20000000, 0x40000000
@@ -116,9 +116,9 @@ class Zygote:
     def start(self) -> None:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         env = sandbox_environment()
-        env["PYTHONPATH"] = str(Path(__file__).resolve().parent.parent)
+        env["PYTHONPATH"] = str(Path(__file__).resolve().parents[2])
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "coursekit.sandbox", str(theirs.fileno()), ",".join(self.preload)],
+            [sys.executable, "-m", "coursekit.sandbox.jail", str(theirs.fileno()), ",".join(self.preload)],
             pass_fds=[theirs.fileno()], env=env, cwd="/", start_new_session=True,
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
         theirs.close()
@@ -303,11 +303,11 @@ def _student(spec: dict, session_fd: int, uid: int) -> None:
             signal.signal(sig, signal.SIG_DFL)
     except BaseException as exc:   # report, then die: never serve half-isolated
         try:
-            from coursekit import wire
+            from coursekit.sandbox import protocol as wire
             wire.send(socket.socket(fileno=session_fd), {"op": "setup_failed", "message": repr(exc)[:500]})
         finally:
             os._exit(70)
-    from coursekit import child
+    from coursekit.sandbox import child
     child.serve(socket.socket(fileno=session_fd))
     os._exit(0)
 
@@ -374,7 +374,7 @@ def zygote_main(control_fd: int, preload: list[str]) -> None:
             importlib.import_module(name)
         except ImportError:
             pass
-    importlib.import_module("coursekit.child")
+    importlib.import_module("coursekit.sandbox.child")
     control = socket.socket(fileno=control_fd)
     control.send(b"ready")
     while True:

@@ -24,7 +24,7 @@ import traceback
 import types
 from typing import Any
 
-from coursekit import wire
+from coursekit.sandbox import protocol as wire
 
 OUTPUT_CAP = 100_000                 # characters of output kept per cell or call
 MAX_RESULT_BYTES = 64 * 2**20        # arrays larger than this are not sent back
