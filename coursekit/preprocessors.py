@@ -29,6 +29,7 @@ from nbgrader.preprocessors import CheckCellMetadata, ClearHiddenTests, NbGrader
 from traitlets import Dict, Enum, Float, Integer, List, Unicode
 
 from coursekit.assignment import Assignment
+from coursekit.flags import Flag
 from coursekit.runner import GradingConfig, NotebookGrader
 from coursekit.sandbox.jail import DEFAULT_PRELOAD, Limits, Zygote
 
@@ -57,7 +58,7 @@ def load_assignment(path: Path) -> Assignment:
 def add_flags(nb: Any, *flags: str, **details: Any) -> None:
     """Record flags (and details) in the notebook's ``coursekit`` metadata."""
     meta = nb.metadata.setdefault("coursekit", {})
-    meta["flags"] = sorted(set(meta.get("flags", [])) | set(flags))
+    meta["flags"] = sorted(set(meta.get("flags", [])) | {str(f) for f in flags})
     meta.update(details)
 
 
@@ -131,14 +132,14 @@ class DetectTampering(NbGraderPreprocessor):
                     continue
                 cell = present.get(original.name)
                 if cell is None:
-                    flags.add("deleted-locked-cells")
+                    flags.add(Flag.DELETED_LOCKED_CELLS)
                 elif cell.source != _released_text(original.source):
-                    flags.add("edited-locked-cells")
+                    flags.add(Flag.EDITED_LOCKED_CELLS)
             kernel = nb.metadata.get("kernelspec", {})
             if isinstance(kernel, dict) and source.kernelspec:
                 expected = json.loads(source.kernelspec).get("name")
                 if kernel.get("name") != expected:
-                    flags.add("kernel-changed")
+                    flags.add(Flag.KERNEL_CHANGED)
         if flags:
             add_flags(nb, *flags)
         return nb, resources
@@ -221,7 +222,7 @@ class TolerantNotebookExporter(NotebookExporter):
             nbformat.validate(nb)
         except Exception as exc:          # not JSON, not a notebook, not valid, or a link
             nb = self._placeholder(filename, resources or {})
-            add_flags(nb, "unreadable", unreadable_reason=f"{type(exc).__name__}: {exc}"[:300])
+            add_flags(nb, Flag.UNREADABLE, unreadable_reason=f"{type(exc).__name__}: {exc}"[:300])
             self.log.warning("%s is not a valid notebook (%s); graded as the untouched release",
                              filename, type(exc).__name__)
         self._repair_metadata(nb, filename)
@@ -234,7 +235,7 @@ class TolerantNotebookExporter(NotebookExporter):
             problem = metadata_problem(cell)
             if problem is not None:
                 del cell.metadata["nbgrader"]
-                add_flags(nb, "metadata-repaired")
+                add_flags(nb, Flag.METADATA_REPAIRED)
                 self.log.warning("%s: dropped invalid nbgrader metadata (%s)", filename, problem)
 
     def _placeholder(self, filename: str, resources: dict) -> Any:

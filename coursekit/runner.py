@@ -21,6 +21,7 @@ import numpy as np
 from nbformat.v4 import new_output
 
 from coursekit.assignment import Assignment, is_test_cell, nbgrader_meta
+from coursekit.flags import Flag
 from coursekit.sandbox.jail import Limits, SessionSpec, Zygote, isolation_available
 from coursekit.sandbox.session import Session, SandboxError, SandboxUnavailable, StudentRaised
 
@@ -96,11 +97,11 @@ class NotebookGrader:
         """The live sandbox, restarting and replaying the cells run so far if it died."""
         while self.session is None or not self.session.alive:
             if time.monotonic() > self.deadline:
-                self.flags.add("submission-timeout")
+                self.flags.add(Flag.SUBMISSION_TIMEOUT)
                 raise GradingStopped("the time for grading this notebook ran out")
             if self.session is not None:
                 if self.restarts >= self.config.max_restarts:
-                    self.flags.add("too-many-restarts")
+                    self.flags.add(Flag.TOO_MANY_RESTARTS)
                     raise GradingStopped("the code stopped the grader's Python process too often")
                 self.restarts += 1
             self.session = Session(self.zygote, self._spec())
