@@ -20,6 +20,7 @@ from typing import Any
 import nbformat
 
 ILLUSTRATION_TAG = "illustration"
+HIDDEN_BEGIN, HIDDEN_END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"   # nbgrader's markers
 DATA_FOLDER = "datasets"          # data next to a notebook: mounted read-only, never copied
 
 
@@ -50,6 +51,25 @@ class TestCell:
     @cached_property
     def code(self) -> Any:
         return compile(self.source, f"<test {self.grade_id}>", "exec")
+
+    @cached_property
+    def regions(self) -> list[tuple[bool, Any]]:
+        """The cell's code in runs of public and hidden lines, each compiled on its own (line
+        numbers kept), in order: (hidden, code). A cell whose hidden region cannot stand alone
+        (it sits inside a block) is one hidden region."""
+        lines = self.source.splitlines(keepends=True)
+        runs: list[tuple[bool, int, list[str]]] = [(False, 0, [])]
+        for number, line in enumerate(lines):
+            marker = line.strip()
+            if marker in (HIDDEN_BEGIN, HIDDEN_END):
+                runs.append((marker == HIDDEN_BEGIN, number + 1, []))
+            else:
+                runs[-1][2].append(line)
+        try:
+            return [(hidden, compile("\n" * start + "".join(body), f"<test {self.grade_id}>", "exec"))
+                    for hidden, start, body in runs if "".join(body).strip()]
+        except SyntaxError:
+            return [(True, self.code)]
 
 
 @dataclass
@@ -84,7 +104,7 @@ class Assignment:
             else:
                 grader_cells.append(cell.source)
         test_cells = [TestCell(c.metadata.nbgrader["grade_id"], _function_of(c.metadata.nbgrader["grade_id"], functions),
-                               c.source, float(c.metadata.nbgrader.get("points", 0)), "BEGIN HIDDEN TESTS" in c.source)
+                               c.source, float(c.metadata.nbgrader.get("points", 0)), HIDDEN_BEGIN in c.source)
                       for c in tests]
         illustrations.discard("")
         return cls(name=path.parent.name, notebook=path.stem, directory=path.parent, functions=functions,

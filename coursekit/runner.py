@@ -8,36 +8,59 @@
    graded function is the reference solution. A call reaches the sandbox with plain data; the
    helpers the reference solution would call (``zero_pad`` inside ``conv_forward``...) are
    answered by the reference versions, so a mistake costs points only where it is made.
+
+What the student will see is built so that hidden tests cannot leak through it:
+- Two sandboxes ("lanes"): the *public* lane runs the student's cells and every public line of
+  the tests; the *hidden* lane (started, with the cells replayed, at the first hidden call)
+  serves only the hidden regions of test cells. Each lane has its own restarts and skips, and
+  test cells without hidden regions run before any hidden one. So nothing the public lane says
+  can depend on a hidden input.
+- From the hidden lane only the grader's own words come back: pass or fail, the type of a
+  builtin exception, and the line of the student's cell where it was raised, read from the
+  grader's copy of that cell. Never a message, a printed line or a name from the sandbox.
+- The grader's clock bounds everything: every cell, replay and call gets at most what is left
+  of ``submission_timeout``. Text from the sandbox is reduced to plain text and capped per
+  output, per cell and per notebook, here, whatever the sandbox claims.
 """
 from __future__ import annotations
 
+import builtins
 import contextlib
 import io
+import re
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Iterator
 
 import numpy as np
 from nbformat.v4 import new_output
 
-from coursekit.assignment import Assignment, is_test_cell, nbgrader_meta
+from coursekit.assignment import Assignment, TestCell, is_test_cell, nbgrader_meta
 from coursekit.flags import Flag
+from coursekit.sandbox.cells import PreparedCell, prepare
 from coursekit.sandbox.jail import Limits, SessionSpec, Zygote, isolation_available
-from coursekit.sandbox.session import Session, SandboxError, SandboxUnavailable, StudentRaised
+from coursekit.sandbox.session import CellResult, SandboxError, SandboxUnavailable, Session, StudentRaised
 
-TEXT_CAP = 20_000             # characters of a student's output kept per cell
+TEXT_CAP = 20_000             # characters of one output kept
+CELL_TEXT_CAP = 40_000        # characters of student output kept per cell
+NOTEBOOK_TEXT_CAP = 400_000   # characters of student output kept per notebook
+SHOWN_ERRORS = {name for name, value in vars(builtins).items()
+                if isinstance(value, type) and issubclass(value, BaseException)} | {"AxisError", "LinAlgError"}
+_NOT_PLAIN = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|[\x00-\x08\x0b-\x1f\x7f]")
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_.<>]{0,59}")
 
 
 @dataclass
 class GradingConfig:
     cell_timeout: float = 30.0          # seconds per cell (and per statement)
     test_timeout: float = 60.0          # seconds per test cell, all its calls together
-    submission_timeout: float = 600.0   # seconds for the whole notebook
-    max_restarts: int = 20              # sandbox restarts per notebook
+    submission_timeout: float = 600.0   # seconds for the whole notebook, everything included
+    max_restarts: int = 20              # sandbox restarts per notebook and lane
     isolation: str = "auto"             # "auto", "namespaces" or "none"
     uid_base: int = 200_000
     limits: Limits = field(default_factory=Limits)
     data_dirs: list[tuple[str, str]] = field(default_factory=list)  # read-only (host dir, name)
+    notebook_text_cap: int = NOTEBOOK_TEXT_CAP
 
     def resolved_isolation(self) -> str:
         if self.isolation == "auto":
@@ -53,8 +76,36 @@ class YourCodeStopped(Exception):
         self.name, self.failure, self.timeout = name, failure, timeout
 
 
-class GradingStopped(Exception):
-    """This submission used up its restarts or its time."""
+class GradingStopped(BaseException):
+    """This submission used up its restarts or its time (a BaseException: test code that
+    catches Exception around a call cannot swallow it)."""
+
+
+def plain(text: Any, limit: int = TEXT_CAP) -> str:
+    """Text from the sandbox as bounded plain text: no terminal escapes or control characters."""
+    return _NOT_PLAIN.sub("", str(text)[:limit * 2])[:limit]
+
+
+class TextBudget:
+    """How much of the student's output one notebook may still show."""
+
+    def __init__(self, total: int) -> None:
+        self.left = total
+
+    def take(self, text: str, cap: int = TEXT_CAP) -> str:
+        text = plain(text, min(cap, max(self.left, 0)))
+        self.left -= len(text)
+        return text
+
+
+@dataclass
+class Lane:
+    """One sandbox and what grading learnt about it: its restarts and the statements to skip."""
+    name: str                                   # "public" or "hidden"
+    session: Session | None = None
+    restarts: int = 0
+    skips: dict[int, set[int]] = field(default_factory=dict)
+    isolated_limits: bool = True
 
 
 class StudentFunction:
@@ -74,16 +125,28 @@ class NotebookGrader:
     def __init__(self, assignment: Assignment, zygote: Zygote, config: GradingConfig) -> None:
         self.assignment, self.zygote, self.config = assignment, zygote, config
         self.isolation = config.resolved_isolation()
-        self.session: Session | None = None
-        self.cgroup = True
-        self.restarts = 0
+        self.public, self.hidden = Lane("public"), Lane("hidden")
+        self.lane = self.public
         self.flags: set[str] = set()
-        self.skips: dict[int, set[int]] = {}
-        self.done: list[tuple[int, str]] = []       # cells run so far, for replays
+        self.done: list[tuple[int, PreparedCell]] = []   # cells run so far, for replays
+        self.cells: dict[int, PreparedCell] = {}          # the grader's copy of each student cell
+        self.cell_names: dict[int, str] = {}
         self.student_output: list[str] = []
         self.test_deadline = 0.0
+        self.deadline = 0.0
         self.stubs: list[str] = []                   # helpers answered by the references now
         self.failed_functions: set[str] = set()     # functions with a failed test cell so far
+        self.text = TextBudget(config.notebook_text_cap)
+
+    # -- the clock
+
+    def _left(self) -> float:
+        """Seconds left for this notebook; past the end, grading stops."""
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            self.flags.add(Flag.SUBMISSION_TIMEOUT)
+            raise GradingStopped("the time for grading this notebook ran out")
+        return left
 
     # -- the sandbox, restarted and replayed when needed
 
@@ -93,62 +156,75 @@ class NotebookGrader:
                            limits=self.config.limits,
                            isolation=self.isolation, uid_base=self.config.uid_base)
 
-    def _session(self) -> Session:
-        """The live sandbox, restarting and replaying the cells run so far if it died."""
-        while self.session is None or not self.session.alive:
-            if time.monotonic() > self.deadline:
-                self.flags.add(Flag.SUBMISSION_TIMEOUT)
-                raise GradingStopped("the time for grading this notebook ran out")
-            if self.session is not None:
-                if self.restarts >= self.config.max_restarts:
+    def _session(self, lane: Lane) -> Session:
+        """The lane's live sandbox, restarting and replaying the cells run so far if it died."""
+        if lane is self.hidden and lane.session is None:   # public -> hidden only, never back
+            lane.skips = {cell: set(skip) for cell, skip in self.public.skips.items()}
+        while lane.session is None or not lane.session.alive:
+            self._left()
+            if lane.session is not None:
+                if lane.restarts >= self.config.max_restarts:
                     self.flags.add(Flag.TOO_MANY_RESTARTS)
                     raise GradingStopped("the code stopped the grader's Python process too often")
-                self.restarts += 1
-            self.session = Session(self.zygote, self._spec())
-            self.cgroup = self.cgroup and self.session.cgroup
-            for cell, source in self.done:
-                skip = self.skips.setdefault(cell, set())
-                result = self.session.run_cell(cell, source, skip, self.config.cell_timeout)
+                lane.restarts += 1
+            lane.session = Session(self.zygote, self._spec())
+            lane.isolated_limits = lane.isolated_limits and lane.session.cgroup
+            for index, cell in self.done:
+                result = self._run(lane, index, cell)
                 if result.failure is not None:
-                    skip.add(result.stopped_at)
-                    self.flags.add(result.failure.kind)
                     break
-        return self.session
+        return lane.session
+
+    def _run(self, lane: Lane, index: int, cell: PreparedCell) -> CellResult:
+        """Run one cell in the lane's current sandbox, within the cell's and the notebook's time;
+        a statement that hung or crashed is skipped from now on (all of them if nobody knows which)."""
+        assert lane.session is not None
+        skip = lane.skips.setdefault(index, set())
+        result = lane.session.run_cell(index, cell.code, cell.statements, skip,
+                                       min(self.config.cell_timeout, self._left()))
+        if result.failure is not None:
+            self.flags.add(result.failure.kind)
+            skip.update(range(cell.statements) if result.stopped_at is None else {result.stopped_at})
+        return result
 
     # -- phase 1: the student's cells
 
-    def _run_student_cell(self, index: int, source: str) -> tuple[list[dict], dict | None, list[str]]:
+    def _run_student_cell(self, index: int, cell: PreparedCell) -> tuple[list[dict], dict | None, list[str]]:
         notes: list[str] = []
-        skip = self.skips.setdefault(index, set())
         while True:
-            result = self._session().run_cell(index, source, skip, self.config.cell_timeout)
+            self._session(self.public)
+            result = self._run(self.public, index, cell)
             if result.failure is None:
                 return result.outputs, result.error, notes
-            skip.add(result.stopped_at)
-            self.flags.add(result.failure.kind)
-            notes.append(_stopped_note(result.failure, result.stopped_at, self.config.cell_timeout))
+            notes.append(_stopped_note(result, self.config.cell_timeout))
 
     # -- phase 2: the tests
 
     def call_student(self, name: str, args: tuple, kwargs: dict) -> Any:
-        session = self._session()
-        stubs = self.stubs
+        lane = self.lane
+        session = self._session(lane)
         limit = _ArgumentLimit(args, kwargs)
         reference = self.assignment.reference
-        callbacks = {helper: limit.guard(reference[helper]) for helper in stubs}
-        timeout = max(0.1, min(self.test_deadline, self.deadline) - time.monotonic())
+        callbacks = {helper: limit.guard(reference[helper]) for helper in self.stubs}
+        timeout = min(self.test_deadline - time.monotonic(), self._left())
+        if timeout <= 0:
+            self.flags.add(Flag.TIMEOUT)
+            raise YourCodeStopped(name, SandboxError(Flag.TIMEOUT), self.config.test_timeout)
         try:
-            result = session.call(name, args, kwargs, stubs, callbacks, timeout)
+            result = session.call(name, args, kwargs, self.stubs, callbacks, timeout)
         except SandboxError as failure:
             self.flags.add(failure.kind)
-            raise YourCodeStopped(name, failure, timeout) from None
+            raise YourCodeStopped(name, failure, self.config.test_timeout) from None
         except StudentRaised as raised:
-            self.student_output.append(str(raised.report.get("output", "")))
+            if lane is self.public:
+                self.student_output.append(str(raised.report.get("output", "")))
+            raised.report["lane"] = lane.name
             raise
-        self.student_output.append(result.output)
+        if lane is self.public:
+            self.student_output.append(result.output)
         return result.value
 
-    def _run_test(self, test: Any, ns: dict) -> list:
+    def _run_test(self, test: TestCell, ns: dict) -> list:
         """Run one test cell; outputs for the notebook.
 
         A test of ``f`` runs first with the student's own helpers when all their tests passed
@@ -166,7 +242,7 @@ class NotebookGrader:
             self.failed_functions.add(test.function)
         return outputs
 
-    def _attempt(self, test: Any, ns: dict, stubs: list[str]) -> tuple[list, bool]:
+    def _attempt(self, test: TestCell, ns: dict, stubs: list[str]) -> tuple[list, bool]:
         for function in self.assignment.functions:
             ns[function] = self.assignment.reference[function]
         ns[test.function] = StudentFunction(self, test.function)
@@ -177,38 +253,44 @@ class NotebookGrader:
         error = None
         try:
             with contextlib.redirect_stdout(printed):
-                exec(test.code, ns)
+                for hidden, code in test.regions:
+                    self.lane = self.hidden if hidden else self.public
+                    exec(code, ns)
         except SandboxUnavailable:        # the grading machine's problem: fail loudly
             raise
-        except Exception as exc:          # every other failure becomes a message for the student
+        except (Exception, GradingStopped) as exc:   # every other failure becomes a message
             error = self._explain(exc, test)
+        finally:
+            self.lane = self.public
         outputs = []
-        text = printed.getvalue()
+        text = printed.getvalue()[:TEXT_CAP]
         echoed = "".join(self.student_output)
         if echoed and not test.hidden:
-            text += "\n[printed by your code]\n" + echoed
+            text += "\n[printed by your code]\n" + self.text.take(echoed)
         if text:
-            outputs.append(new_output("stream", name="stdout", text=text[:TEXT_CAP]))
+            outputs.append(new_output("stream", name="stdout", text=text))
         if error is not None:
             outputs.append(error)
         return outputs, error is not None
 
-    def _explain(self, exc: Exception, test: Any) -> Any:
+    def _explain(self, exc: BaseException, test: TestCell) -> Any:
         function = test.function
         if isinstance(exc, AssertionError):
-            return _error("TestFailure", str(exc) or f"a check of {function} failed")
+            return _error("TestFailure", str(exc)[:TEXT_CAP] or f"a check of {function} failed")
         if isinstance(exc, StudentRaised):
-            return _error(*self._describe_raise(exc, hidden=test.hidden))
+            return _error(*self._describe_raise(exc))
         if isinstance(exc, YourCodeStopped):
             kind = exc.failure.kind
-            if kind == "timeout":
-                return _error("Timeout", f"Your {exc.name} did not finish within {exc.timeout:.0f} s and "
-                                         "was stopped. Look for a loop that never ends.")
-            if kind == "crashed":
+            if kind == Flag.TIMEOUT:
+                return _error("Timeout", f"Your {exc.name} did not finish in time (a test cell may spend "
+                                         f"{exc.timeout:.0f} s in your code) and was stopped. Look for a "
+                                         "loop that never ends, or one that does far more work than needed.")
+            if kind == Flag.CRASHED:
                 return _error("Crashed", f"Your {exc.name} stopped the Python process running it "
                                          "(it exited or crashed), so the test could not finish.")
             return _error("Interference", f"Your {exc.name} interfered with the grader "
-                                          f"({exc.failure.detail}); the call was stopped.")
+                                          "(the sandbox sent something the grader does not accept); "
+                                          "the call was stopped.")
         if isinstance(exc, GradingStopped):
             return _error("GradingStopped", f"Grading of this notebook stopped early: {exc}.")
         if test.hidden:
@@ -217,25 +299,35 @@ class NotebookGrader:
         return _error("TestFailure", f"The test could not use what your {function} returned: "
                                      f"{type(exc).__name__}: {exc}"[:1000])
 
-    def _describe_raise(self, exc: StudentRaised, hidden: bool) -> tuple[str, str]:
+    def _describe_raise(self, exc: StudentRaised) -> tuple[str, str]:
+        """What the student's exception was, in the grader's words; from the hidden lane only the
+        type of a builtin exception and the lines of the student's own cells, never a message."""
         report, name = exc.report, exc.name
-        kind, message = str(report.get("type", "Exception")), str(report.get("message", ""))
+        hidden = report.get("lane") != "public"
+        kind = str(report.get("type", ""))
         if report.get("missing"):
             return "NameError", (f"Your notebook does not define {name}. Did its answer cell run "
                                  "without errors, and does it keep the name of the function?")
         if kind == "NotImplementedError":
             return kind, (f"Your {name} is not written yet: replace the `raise NotImplementedError(...)` "
                           "line between START CODE HERE and END CODE HERE with your code.")
-        head = f"Your {name} raised {kind}" + ("" if hidden else f": {message}"[:600])
+        if hidden:
+            kind = kind if kind in SHOWN_ERRORS else "an exception of its own type"
+            head = f"Your {name} raised {kind} in a hidden test"
+        else:
+            kind = kind if _IDENTIFIER.fullmatch(kind) else "an exception"
+            message = plain(report.get("message", ""), 600)
+            head = f"Your {name} raised {kind}" + (f": {message}" if message else "")
         lines = [head]
         for frame in report.get("frames", [])[-4:]:
-            if isinstance(frame, dict):
-                lines.append(f"    {self._where(frame.get('cell'))}, line {frame.get('line')}, in "
-                             f"{str(frame.get('function'))[:60]}: {str(frame.get('code'))[:160]}")
-        return kind, "\n".join(lines)
-
-    def _where(self, cell: Any) -> str:
-        return self.cell_names.get(cell, f"cell {cell}") if isinstance(cell, int) else "your code"
+            cell = self.cells.get(frame["cell"])
+            if cell is None:
+                continue
+            where = self.cell_names.get(frame["cell"], f"cell {frame['cell']}")
+            function = frame["function"]
+            inside = f", in {function}" if not hidden and _IDENTIFIER.fullmatch(function) else ""
+            lines.append(f"    {where}, line {frame['line']}{inside}: {cell.line(frame['line'])}")
+        return ("Error" if hidden and kind.startswith("an ") else kind), "\n".join(lines)
 
     # -- the whole notebook
 
@@ -245,7 +337,6 @@ class NotebookGrader:
         self.deadline = started + self.config.submission_timeout
         tests = {t.grade_id for t in self.assignment.tests}
         test_cells, student_cells = {}, []
-        self.cell_names = {}
         for index, cell in enumerate(nb.cells):
             if cell.cell_type != "code":
                 continue
@@ -261,33 +352,66 @@ class NotebookGrader:
         try:
             for index, cell in student_cells:
                 count += 1
+                prepared = self.cells[index] = prepare(cell.source)
+                if prepared.too_large:
+                    cell.outputs = [_error("CellTooLarge", "This cell is too large to run at grading.")]
+                    continue
                 try:
-                    outputs, error, notes = self._run_student_cell(index, cell.source)
+                    outputs, error, notes = self._run_student_cell(index, prepared)
                 except GradingStopped as exc:
                     cell.outputs = [_error("GradingStopped", f"This cell was not run: {exc}.")]
                     continue
-                self.done.append((index, cell.source))
-                cell.outputs = _student_outputs(outputs, error, notes, count)
+                self.done.append((index, prepared))
+                cell.outputs = self._student_outputs(outputs, error, notes, count)
                 cell.execution_count = count
             ns = dict(self.assignment.reference)
-            for test in self.assignment.tests:
+            for test in self._test_order():
                 if test.grade_id in test_cells:
                     count += 1
                     test_cells[test.grade_id].outputs = self._run_test(test, ns)
                     test_cells[test.grade_id].execution_count = count
         finally:
-            if self.session is not None:
-                self.session.close()
-        limits = "cgroup" if self.cgroup and self.session is not None else "rlimits"
-        return {"flags": sorted(self.flags), "restarts": self.restarts, "isolation": self.isolation,
-                "limits": limits, "seconds": round(time.monotonic() - started, 3)}
+            for lane in (self.public, self.hidden):
+                if lane.session is not None:
+                    lane.session.close()
+        started_lanes = [lane for lane in (self.public, self.hidden) if lane.session is not None]
+        limits = "cgroup" if started_lanes and all(lane.isolated_limits for lane in started_lanes) else "rlimits"
+        return {"flags": sorted(self.flags), "restarts": self.public.restarts + self.hidden.restarts,
+                "isolation": self.isolation, "limits": limits,
+                "seconds": round(time.monotonic() - started, 3)}
+
+    def _test_order(self) -> Iterator[TestCell]:
+        """Test cells without hidden regions first, then the others, each in notebook order."""
+        yield from (test for test in self.assignment.tests if not test.hidden)
+        yield from (test for test in self.assignment.tests if test.hidden)
+
+    def _student_outputs(self, outputs: list[dict], error: dict | None, notes: list[str], count: int) -> list:
+        """A student cell's outputs as the notebook shows them: plain text, within the caps."""
+        result, cap = [], CELL_TEXT_CAP
+        for item in outputs:
+            text = self.text.take(item.get("stream", ""), cap)
+            cap -= len(text)
+            if text:
+                result.append(new_output("stream", name="stdout", text=text))
+            if isinstance(item.get("result"), str):
+                value = self.text.take(item["result"], cap)
+                cap -= len(value)
+                result.append(new_output("execute_result", data={"text/plain": value}, execution_count=count))
+        if notes:
+            result.append(new_output("stream", name="stdout", text="\n".join(notes) + "\n"))
+        if error is not None:
+            kind = error["type"] if _IDENTIFIER.fullmatch(error["type"]) else "Error"
+            lines = [self.text.take(error["message"], 2000)]
+            lines += [f"    line {f['line']}: {plain(f['code'], 160)}" for f in error["frames"][-4:]]
+            result.append(_error(kind, "\n".join(lines)))
+        return result
 
 
 class _ArgumentLimit:
     """Helpers answered by the grader get no bigger arguments than the call under test got.
 
     This stops a student's code from making the trusted process allocate or compute far more
-    than the test itself asked for (``zero_pad(x, 10**6)``).
+    than the test itself asked for (``zero_pad(x, 10**6)``, ``zero_pad(x, np.array(2500))``).
     """
 
     def __init__(self, args: tuple, kwargs: dict) -> None:
@@ -297,8 +421,7 @@ class _ArgumentLimit:
             if isinstance(value, np.ndarray):
                 sizes.append(value.size)
                 ints.extend(value.shape)
-            elif isinstance(value, (int, np.integer)) and not isinstance(value, bool):
-                ints.append(abs(int(value)))
+            ints.extend(_integers(value))
         self.max_int, self.max_size = max(ints), sum(sizes)
         self.max_leaves = leaves + 4096        # long lists of small numbers (a seed list, labels) count too
 
@@ -309,18 +432,33 @@ class _ArgumentLimit:
                     raise ValueError("more values than the function under test received")
                 if isinstance(value, np.ndarray) and value.size > self.max_size:
                     raise ValueError("an array larger than the function under test received")
-                if isinstance(value, (int, np.integer)) and not isinstance(value, bool) and abs(int(value)) > self.max_int:
+                if any(n > self.max_int for n in _integers(value)):
                     raise ValueError("an integer larger than any the function under test received")
             return function(*args, **kwargs)
         return guarded
 
 
-def _leaves(value: Any, depth: int = 0):
-    if isinstance(value, (list, tuple)) and depth < 8:
+def _integers(value: Any) -> list[int]:
+    """The magnitudes of the integers a value holds: an int, a NumPy integer or integer array."""
+    if isinstance(value, bool) or isinstance(value, np.bool_):
+        return []
+    if isinstance(value, (int, np.integer)):
+        return [abs(int(value))]
+    if isinstance(value, np.ndarray) and value.dtype.kind in "iu" and value.size:
+        return [int(np.abs(value.astype(np.int64, copy=False)).max())]
+    return []
+
+
+def _leaves(value: Any, depth: int = 0) -> Iterator[Any]:
+    """Every value inside lists, tuples and dicts (keys too); deeper than 32 levels is refused."""
+    if depth > 32:
+        raise ValueError("arguments nested too deeply")
+    if isinstance(value, (list, tuple)):
         for item in value:
             yield from _leaves(item, depth + 1)
-    elif isinstance(value, dict) and depth < 8:
-        for item in value.values():
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _leaves(key, depth + 1)
             yield from _leaves(item, depth + 1)
     else:
         yield value
@@ -332,28 +470,12 @@ def _error(ename: str, message: str) -> Any:
                       traceback=[f"\x1b[0;31m{ename}\x1b[0m: {lines[0]}"] + lines[1:])
 
 
-def _stopped_note(failure: SandboxError, statement: int | None, timeout: float) -> str:
-    where = f"statement {statement + 1}" if statement is not None else "a statement"
-    if failure.kind == "timeout":
-        return f"[grader: {where} of this cell ran longer than {timeout:.0f} s; it was stopped and skipped]"
-    return f"[grader: {where} of this cell stopped the Python process ({failure.detail}); it was skipped]"
-
-
-def _student_outputs(outputs: list[dict], error: dict | None, notes: list[str], count: int) -> list:
-    result = []
-    for item in outputs:
-        text = item.get("stream")
-        if isinstance(text, str) and text:
-            result.append(new_output("stream", name="stdout", text=text[:TEXT_CAP]))
-        value = item.get("result")
-        if isinstance(value, str):
-            result.append(new_output("execute_result", data={"text/plain": value[:TEXT_CAP]},
-                                     execution_count=count))
-    if notes:
-        result.append(new_output("stream", name="stdout", text="\n".join(notes) + "\n"))
-    if error is not None:
-        frames = error.get("frames") if isinstance(error.get("frames"), list) else []
-        lines = [str(error.get("message"))[:2000]]
-        lines += [f"    line {f.get('line')}: {str(f.get('code'))[:160]}" for f in frames[-4:] if isinstance(f, dict)]
-        result.append(_error(str(error.get("type"))[:80], "\n".join(lines)))
-    return result
+def _stopped_note(result: CellResult, timeout: float) -> str:
+    failure = result.failure
+    assert failure is not None
+    where = f"statement {result.stopped_at + 1}" if result.stopped_at is not None else "the rest"
+    if failure.kind == Flag.TIMEOUT:
+        return f"[grader: {where} of this cell ran out of time (at most {timeout:.0f} s); it was stopped and skipped]"
+    if failure.kind == Flag.PROTOCOL:
+        return f"[grader: {where} of this cell interfered with the grader; it was skipped]"
+    return f"[grader: {where} of this cell stopped the Python process ({plain(failure.detail, 200)}); it was skipped]"

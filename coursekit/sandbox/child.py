@@ -26,8 +26,7 @@ from typing import Any
 
 from coursekit.sandbox import protocol as wire
 
-OUTPUT_CAP = 100_000                 # characters of output kept per cell or call
-MAX_RESULT_BYTES = 64 * 2**20        # arrays larger than this are not sent back
+OUTPUT_CAP, MAX_RESULT_BYTES = wire.OUTPUT_CAP, wire.MAX_RESULT_BYTES
 
 
 class CappedOutput(io.TextIOBase):
@@ -75,22 +74,13 @@ class _MagicShim:
         return lambda *args, **kwargs: None
 
 
-def _to_python(source: str) -> str:
-    """Turn IPython syntax (magics, ``!cmd``) into plain Python."""
-    try:
-        from IPython.core.inputtransformer2 import TransformerManager
-        return TransformerManager().transform_cell(source)
-    except Exception:
-        return source
-
-
 def _student_frames(exc: BaseException) -> list[dict]:
     """The traceback entries that point into the student's cells."""
     frames = []
     for entry in traceback.extract_tb(exc.__traceback__):
         if entry.filename.startswith("<cell "):
-            frames.append({"cell": int(entry.filename[6:-1]), "line": entry.lineno,
-                           "function": entry.name, "code": (entry.line or "")[:200]})
+            frames.append({"cell": int(entry.filename[6:-1]), "line": entry.lineno or 0,
+                           "function": entry.name[:80], "code": (entry.line or "")[:200]})
     return frames[-8:]
 
 
@@ -126,7 +116,9 @@ class Server:
         try:
             wire.send(self.sock, message)
         except (TypeError, ValueError, OverflowError, RecursionError) as exc:
-            wire.send(self.sock, {"op": message.get("op"), "value": wire.Unsupported(type(exc).__name__)})
+            if message.get("op") != "returned":      # only a returned value can fail to encode
+                raise
+            wire.send(self.sock, {**message, "value": wire.Unsupported(type(exc).__name__)})
 
     def loop(self) -> None:
         while True:
@@ -147,7 +139,7 @@ class Server:
 
     def run(self, cell: int, source: str, skip: set[int]) -> None:
         filename = f"<cell {cell}>"
-        code = _to_python(source)
+        code = source                      # the grader has turned IPython syntax into Python
         linecache.cache[filename] = (len(code), None, code.splitlines(True), filename)
         outputs: list[dict] = []
         error = None

@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from coursekit.flags import Flag
 from coursekit.sandbox import protocol as wire
 from coursekit.sandbox.jail import SandboxProcess, SessionSpec, Zygote
 
@@ -20,7 +21,7 @@ class SandboxError(Exception):
 
     def __init__(self, kind: str, detail: str = "") -> None:
         super().__init__(f"{kind}: {detail}" if detail else kind)
-        self.kind = kind          # "timeout", "crashed" or "protocol"
+        self.kind = kind          # Flag.TIMEOUT, Flag.CRASHED or Flag.PROTOCOL
         self.detail = detail
 
 
@@ -42,7 +43,7 @@ class CellResult:
     """What running one cell gave: outputs, the error if any, and where it stopped."""
     outputs: list[dict] = field(default_factory=list)
     error: dict | None = None
-    stopped_at: int | None = None            # statement that hung or crashed the sandbox
+    stopped_at: int | None = None            # statement that hung or crashed it; None: unknown
     failure: SandboxError | None = None
 
 
@@ -64,13 +65,14 @@ class Session:
         except (OSError, ValueError, KeyError) as exc:
             raise SandboxUnavailable(f"could not start a sandbox: {exc}") from exc
         try:
-            hello = wire.recv(self.process.socket, time.monotonic() + start_timeout)
+            hello = wire.validate(wire.recv(self.process.socket, time.monotonic() + start_timeout,
+                                            wire.START_FRAME), ("ready", "setup_failed"))
         except (EOFError, TimeoutError, wire.ProtocolError, OSError) as exc:
             self.process.kill()
             raise SandboxUnavailable(f"the sandbox did not start: {exc}") from exc
-        if not isinstance(hello, dict) or hello.get("op") != "ready":
+        if hello["op"] != "ready":
             self.process.kill()
-            raise SandboxUnavailable(f"the sandbox could not be set up: {hello!r:.300}")
+            raise SandboxUnavailable(f"the sandbox could not be set up: {hello['message']}")
         self.alive = True
         self.cgroup = self._leader_says().get("cgroup", False)
 
@@ -99,43 +101,45 @@ class Session:
         self.close()
         return SandboxError(kind, detail)
 
-    def _receive(self, deadline: float) -> dict:
+    def _receive(self, deadline: float, budget: wire.Budget, expected: tuple[str, ...]) -> dict:
+        """The next message, checked against its budget and its type; anything else ends the session."""
         try:
-            message = wire.recv(self.process.socket, deadline)
+            return wire.validate(wire.recv(self.process.socket, deadline, budget), expected)
         except TimeoutError:
-            raise self._fail("timeout") from None
+            raise self._fail(Flag.TIMEOUT) from None
         except (EOFError, ConnectionError, OSError):
-            raise self._fail("crashed", "the Python process running your code stopped") from None
+            raise self._fail(Flag.CRASHED, "the Python process running your code stopped") from None
         except wire.ProtocolError as exc:
-            raise self._fail("protocol", str(exc)) from None
-        if not isinstance(message, dict) or not isinstance(message.get("op"), str):
-            raise self._fail("protocol", "not a message")
-        return message
+            raise self._fail(Flag.PROTOCOL, str(exc)[:200]) from None
 
     def _send(self, message: dict) -> None:
         try:
             wire.send(self.process.socket, message)
         except OSError:
-            raise self._fail("crashed", "the Python process running your code stopped") from None
+            raise self._fail(Flag.CRASHED, "the Python process running your code stopped") from None
 
-    def run_cell(self, cell: int, source: str, skip: set[int], timeout: float) -> CellResult:
-        """Run one cell; a hang or crash is reported in the result, not raised."""
+    def run_cell(self, cell: int, code: str, statements: int, skip: set[int], timeout: float) -> CellResult:
+        """Run one cell of ``statements`` top-level statements (the grader counted them); a hang
+        or crash is reported in the result, not raised. The sandbox reports which statement it
+        is on; a report that is out of range, repeats, goes back or names a skipped statement is
+        a protocol failure, and then nobody knows where it stopped (``stopped_at`` is None)."""
         deadline = time.monotonic() + timeout
         current: int | None = None
         try:
-            self._send({"op": "run", "cell": cell, "source": source, "skip": sorted(skip)})
+            self._send({"op": "run", "cell": cell, "source": code, "skip": sorted(skip)})
             while True:
-                message = self._receive(deadline)
-                if message["op"] == "progress" and isinstance(message.get("statement"), int):
-                    current = message["statement"]
-                elif message["op"] == "ran":
-                    outputs = message.get("outputs") if isinstance(message.get("outputs"), list) else []
-                    error = message.get("error") if isinstance(message.get("error"), dict) else None
-                    return CellResult(outputs=[o for o in outputs if isinstance(o, dict)], error=error)
-                else:
-                    raise self._fail("protocol", f"unexpected {message['op']!r} while running a cell")
+                message = self._receive(deadline, wire.CELL_FRAME, ("progress", "ran"))
+                if message["cell"] != cell:
+                    raise self._fail(Flag.PROTOCOL, "a message about another cell")
+                if message["op"] == "ran":
+                    return CellResult(outputs=message["outputs"], error=message["error"])
+                index = message["statement"]
+                if index >= statements or index in skip or (current is not None and index <= current):
+                    current = None
+                    raise self._fail(Flag.PROTOCOL, "a progress report that does not match the cell")
+                current = index
         except SandboxError as failure:
-            return CellResult(stopped_at=current if current is not None else 0, failure=failure)
+            return CellResult(stopped_at=current, failure=failure)
 
     def call(self, name: str, args: tuple, kwargs: dict, stubs: list[str],
              callbacks: Callbacks, timeout: float) -> CallResult:
@@ -143,23 +147,19 @@ class Session:
         deadline = time.monotonic() + timeout
         self._send({"op": "call", "name": name, "args": list(args), "kwargs": dict(kwargs), "stubs": stubs})
         while True:
-            message = self._receive(deadline)
+            message = self._receive(deadline, wire.CALL_FRAME, ("returned", "raised", "callback"))
             op = message["op"]
             if op == "returned":
-                return CallResult(message.get("value"), str(message.get("output", "")))
+                return CallResult(message["value"], message["output"])
             if op == "raised":
                 raise StudentRaised(name, message)
-            if op == "callback" and message.get("name") in callbacks:
-                self._send(self._answer(callbacks[message["name"]], message))
-            else:
-                raise self._fail("protocol", f"unexpected {op!r} during a call")
+            if message["name"] not in callbacks:
+                raise self._fail(Flag.PROTOCOL, "a call to a helper the grader does not answer now")
+            self._send(self._answer(callbacks[message["name"]], message))
 
     @staticmethod
     def _answer(callback: Callable[[list, dict], Any], message: dict) -> dict:
-        args, kwargs = message.get("args"), message.get("kwargs")
-        if not isinstance(args, list) or not isinstance(kwargs, dict):
-            return {"op": "callback_failed", "message": "malformed arguments"}
         try:
-            return {"op": "callback_returned", "value": callback(args, kwargs)}
+            return {"op": "callback_returned", "value": callback(message["args"], message["kwargs"])}
         except Exception as exc:          # the student's arguments made the helper fail
             return {"op": "callback_failed", "message": f"{type(exc).__name__}: {exc}"[:300]}

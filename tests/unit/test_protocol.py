@@ -1,6 +1,9 @@
 """The codec carries plain data exactly and refuses everything else."""
 from __future__ import annotations
 
+import time
+
+import msgpack
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -78,9 +81,128 @@ def test_malformed_messages_are_refused(data):
         wire.decode(data)
 
 
-def test_messages_larger_than_the_cap_are_refused():
+def test_frames_larger_than_the_budget_are_refused_before_they_are_read():
     import socket
     a, b = socket.socketpair()
-    a.sendall(wire.LENGTH.pack(wire.MAX_MESSAGE + 1))
+    a.sendall(wire.LENGTH.pack(wire.CELL_FRAME.frame_bytes + 1))     # and nothing after it
     with pytest.raises(wire.ProtocolError):
-        wire.recv(b)
+        wire.recv(b, time.monotonic() + 5, wire.CELL_FRAME)
+
+
+# ---------------------------------------------------------------- hostile frames (issue 15, 1-2)
+
+
+def nested_tuples(depth: int) -> bytes:
+    """A tuple in a tuple ... ``depth`` deep: each level an extension type (the C-recursion crash)."""
+    data = msgpack.packb([1])
+    for _ in range(depth):
+        data = msgpack.packb(msgpack.ExtType(wire.TUPLE, data))
+    return data
+
+
+def test_extension_types_nested_a_thousand_deep_are_refused_without_recursion():
+    with pytest.raises(wire.ProtocolError, match="nested deeper"):
+        wire.decode(nested_tuples(1000), wire.CALL_FRAME)
+
+
+def test_plain_lists_nested_deeply_are_refused():
+    with pytest.raises(wire.ProtocolError, match="nested deeper"):
+        wire.decode(b"\x91" * 5000 + b"\x01", wire.CALL_FRAME)
+
+
+def test_a_small_frame_that_would_decode_into_millions_of_objects_is_refused_quickly():
+    data = msgpack.packb([{}] * 2_000_000)           # 2 MB on the wire, 2 million dicts decoded
+    started = time.monotonic()
+    with pytest.raises(wire.ProtocolError, match="values in one message"):
+        wire.decode(data, wire.CALL_FRAME)
+    assert time.monotonic() - started < 0.5
+
+
+def test_many_small_containers_count_against_the_budget_too():
+    data = msgpack.packb([[{}] * 1000] * 1000)        # each container small, a million in all
+    with pytest.raises(wire.ProtocolError, match="values in one message"):
+        wire.decode(data, wire.CALL_FRAME)
+
+
+def test_budget_counts_the_items_inside_tuples():
+    data = wire.encode(tuple(tuple(range(100)) for _ in range(3000)))
+    with pytest.raises(wire.ProtocolError):
+        wire.decode(data, wire.CALL_FRAME)
+
+
+def test_a_map_key_that_is_a_container_is_refused():
+    with pytest.raises(wire.ProtocolError):
+        wire.decode(b"\x81\x91\x01\x02", wire.CALL_FRAME)
+
+
+def test_long_strings_are_refused_by_the_cell_budget():
+    with pytest.raises(wire.ProtocolError):
+        wire.decode(msgpack.packb("x" * (wire.CELL_FRAME.string_bytes + 1)), wire.CELL_FRAME)
+
+
+def test_honest_messages_pass_their_budget_and_schema():
+    returned = {"op": "returned", "value": (np.zeros((10, 4, 4, 8)), (np.ones(3), {"stride": 2, "pad": 1})),
+                "output": "hello\n"}
+    assert wire.validate(wire.decode(wire.encode(returned), wire.CALL_FRAME), ("returned",))["output"] == "hello\n"
+    ran = {"op": "ran", "cell": 3, "outputs": [{"stream": "x", "result": "1"}, {"stream": ""}],
+           "error": {"type": "ValueError", "message": "m", "frames": [
+               {"cell": 3, "line": 2, "function": "f", "code": "raise ValueError"}]}}
+    assert wire.validate(wire.decode(wire.encode(ran), wire.CELL_FRAME), ("progress", "ran")) == ran
+
+
+@pytest.mark.parametrize("message", [
+    {"op": "ran", "cell": 1, "outputs": [], "error": None, "extra": 1},           # unknown field
+    {"op": "ran", "cell": 1, "outputs": []},                                        # missing field
+    {"op": "ran", "cell": -1, "outputs": [], "error": None},                        # out of range
+    {"op": "ran", "cell": 1, "outputs": [{"stream": "x"}] * 65, "error": None},     # too many outputs
+    {"op": "ran", "cell": 1, "outputs": [{"stream": "x", "data": {"text/html": "<script>"}}], "error": None},
+    {"op": "progress", "cell": 1, "statement": True},                               # a bool is not an index
+    {"op": "raised", "type": "E" * 81, "message": "", "frames": [], "output": ""},
+    {"op": "raised", "type": "E", "message": "m" * 2001, "frames": [], "output": ""},
+    {"op": "callback", "name": "zero_pad", "args": [], "kwargs": {1: 2}},
+    {"op": "returned", "value": 1},
+    ["not", "a", "map"],
+])
+def test_messages_that_do_not_match_their_schema_are_refused(message):
+    with pytest.raises(wire.ProtocolError):
+        wire.validate(message, ("ran", "progress", "raised", "callback", "returned"))
+
+
+def test_a_message_of_a_type_not_expected_now_is_refused():
+    with pytest.raises(wire.ProtocolError, match="unexpected"):
+        wire.validate({"op": "returned", "value": 1, "output": ""}, ("progress", "ran"))
+
+
+def valid_frames():
+    values = st.recursive(st.one_of(scalars, arrays),
+                          lambda inner: st.one_of(st.lists(inner, max_size=4), st.tuples(inner, inner)),
+                          max_leaves=8)
+    return st.builds(lambda v, out: wire.encode({"op": "returned", "value": v, "output": out}),
+                     values, st.text(max_size=10))
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.one_of(st.binary(max_size=200), valid_frames().flatmap(
+    lambda frame: st.tuples(st.just(frame), st.integers(0, max(len(frame) - 1, 0)), st.integers(0, 255)).map(
+        lambda t: t[0][:t[1]] + bytes([t[2]]) + t[0][t[1] + 1:]))))
+def test_fuzz_random_and_corrupted_frames_only_ever_raise_protocol_error(data):
+    """The decoder and validator never crash, hang or build beyond the budget: they return a
+    checked message or raise ProtocolError."""
+    started = time.monotonic()
+    try:
+        message = wire.decode(data, wire.CALL_FRAME)
+        wire.validate(message, ("returned", "raised", "callback"))
+    except wire.ProtocolError:
+        pass
+    assert time.monotonic() - started < 1.0
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(1, 64), st.sampled_from([b"\x91", b"\x81\xa1k", b"\xdc\x00\x01"]))
+def test_fuzz_nesting_of_every_container_type_is_bounded(depth, opener):
+    data = opener * depth + b"\xc0"
+    if depth < wire.CALL_FRAME.depth:
+        wire.decode(data, wire.CALL_FRAME)          # honest nesting decodes
+    else:
+        with pytest.raises(wire.ProtocolError, match="nested deeper"):
+            wire.decode(data, wire.CALL_FRAME)
