@@ -13,6 +13,7 @@ class Flag(StrEnum):
     PROTOCOL = "protocol"                        # the sandbox sent something malformed or over budget
     TOO_MANY_RESTARTS = "too-many-restarts"      # the restart budget ran out
     SUBMISSION_TIMEOUT = "submission-timeout"    # the notebook's time ran out
+    GRADER_ERROR = "grader-error"                # the grader itself failed on a test: look at it
     # the notebook file
     UNREADABLE = "unreadable"                    # not a notebook: graded as the untouched release
     EDITED_LOCKED_CELLS = "edited-locked-cells"
@@ -27,6 +28,7 @@ DESCRIPTIONS: dict[Flag, str] = {
     Flag.PROTOCOL: "the sandbox sent a message that was malformed or over its budget",
     Flag.TOO_MANY_RESTARTS: "the sandbox had to be restarted too often; the rest was not run",
     Flag.SUBMISSION_TIMEOUT: "the notebook used up its time; what was left was not run",
+    Flag.GRADER_ERROR: "the grader failed while running a test (a fault of the kit): look at it",
     Flag.UNREADABLE: "the file was not a valid notebook and was graded as the untouched release",
     Flag.EDITED_LOCKED_CELLS: "read-only cells were edited (they were restored)",
     Flag.DELETED_LOCKED_CELLS: "read-only cells were deleted (they were restored)",

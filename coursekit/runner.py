@@ -28,6 +28,7 @@ import builtins
 import contextlib
 import io
 import re
+import resource
 import time
 from dataclasses import dataclass, field
 from typing import Any, Iterator
@@ -38,12 +39,14 @@ from nbformat.v4 import new_output
 from coursekit.assignment import Assignment, TestCell, is_test_cell, nbgrader_meta
 from coursekit.flags import Flag
 from coursekit.sandbox.cells import PreparedCell, prepare
+from coursekit.sandbox.protocol import MAX_RESULT_BYTES
 from coursekit.sandbox.jail import Limits, SessionSpec, Zygote, isolation_available
 from coursekit.sandbox.session import CellResult, SandboxError, SandboxUnavailable, Session, StudentRaised
 
 TEXT_CAP = 20_000             # characters of one output kept
 CELL_TEXT_CAP = 40_000        # characters of student output kept per cell
 NOTEBOOK_TEXT_CAP = 400_000   # characters of student output kept per notebook
+HELPER_MEMORY_MB = 512        # what the grader may allocate in one helper call for a student
 SHOWN_ERRORS = {name for name, value in vars(builtins).items()
                 if isinstance(value, type) and issubclass(value, BaseException)} | {"AxisError", "LinAlgError"}
 _NOT_PLAIN = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|[\x00-\x08\x0b-\x1f\x7f]")
@@ -157,9 +160,16 @@ class NotebookGrader:
                            isolation=self.isolation, uid_base=self.config.uid_base)
 
     def _session(self, lane: Lane) -> Session:
-        """The lane's live sandbox, restarting and replaying the cells run so far if it died."""
-        if lane is self.hidden and lane.session is None:   # public -> hidden only, never back
-            lane.skips = {cell: set(skip) for cell, skip in self.public.skips.items()}
+        """The lane's live sandbox, restarting and replaying the cells run so far if it died.
+
+        Only one lane is alive at a time: the other one is closed first (not counted as a restart),
+        so the two can never signal or time each other."""
+        other = self.hidden if lane is self.public else self.public
+        if other.session is not None and other.session.alive:
+            other.session.close()
+            other.session = None
+        if lane is self.hidden and not lane.skips:
+            lane.skips = {cell: set(skip) for cell, skip in self.public.skips.items()}  # never back
         while lane.session is None or not lane.session.alive:
             self._left()
             if lane.session is not None:
@@ -223,6 +233,18 @@ class NotebookGrader:
         if lane is self.public:
             self.student_output.append(result.output)
         return result.value
+
+    def _run_test_safely(self, test: TestCell, ns: dict) -> list:
+        """A test cell's outputs; a fault of the grader's own shows as one, and grading goes on."""
+        try:
+            return self._run_test(test, ns)
+        except SandboxUnavailable:
+            raise
+        except Exception as exc:
+            self.flags.add(Flag.GRADER_ERROR)
+            self.failed_functions.add(test.function)
+            return [_error("GraderError", f"The grader failed while running this test ({type(exc).__name__}); "
+                                          "your instructor will look at it.")]
 
     def _run_test(self, test: TestCell, ns: dict) -> list:
         """Run one test cell; outputs for the notebook.
@@ -368,7 +390,7 @@ class NotebookGrader:
             for test in self._test_order():
                 if test.grade_id in test_cells:
                     count += 1
-                    test_cells[test.grade_id].outputs = self._run_test(test, ns)
+                    test_cells[test.grade_id].outputs = self._run_test_safely(test, ns)
                     test_cells[test.grade_id].execution_count = count
         finally:
             for lane in (self.public, self.hidden):
@@ -434,8 +456,34 @@ class _ArgumentLimit:
                     raise ValueError("an array larger than the function under test received")
                 if any(n > self.max_int for n in _integers(value)):
                     raise ValueError("an integer larger than any the function under test received")
-            return function(*args, **kwargs)
+            with memory_budget(HELPER_MEMORY_MB):
+                result = function(*args, **kwargs)
+            if sum(v.nbytes for v in _leaves(result) if isinstance(v, np.ndarray)) > MAX_RESULT_BYTES:
+                raise ValueError("a result larger than the grader sends")
+            return result
         return guarded
+
+
+@contextlib.contextmanager
+def memory_budget(megabytes: int) -> Iterator[None]:
+    """While the grader computes on a student's behalf, it may allocate at most ``megabytes``
+    more: the address-space limit of this process is lowered for that time (an allocation past
+    it raises MemoryError, which fails the helper call, not the grader)."""
+    try:
+        with open("/proc/self/status") as status:
+            size = next(int(line.split()[1]) for line in status if line.startswith("VmSize:")) * 1024
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        limit = size + megabytes * 2**20
+        if hard != resource.RLIM_INFINITY and limit > hard:
+            limit = hard
+        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    except (OSError, ValueError, StopIteration):
+        yield
+        return
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
 
 
 def _integers(value: Any) -> list[int]:
@@ -445,7 +493,7 @@ def _integers(value: Any) -> list[int]:
     if isinstance(value, (int, np.integer)):
         return [abs(int(value))]
     if isinstance(value, np.ndarray) and value.dtype.kind in "iu" and value.size:
-        return [int(np.abs(value.astype(np.int64, copy=False)).max())]
+        return [max(abs(int(value.max())), abs(int(value.min())))]
     return []
 
 

@@ -42,7 +42,8 @@ class Attack:
     edit: Callable | None = None                # changes to the notebook itself
     raw: bytes | None = None                    # the submitted file's bytes, if not a notebook
     links: dict = field(default_factory=dict)   # name in the submission -> what it links to
-    expect: str | list[float] = "full"          # "full", "control" (same as the wrong code) or scores
+    expect: str | list[float] | dict = "full"   # "full", "control" (same as the wrong code), "any"
+                                                # (no more than full), scores, or {function: score}
     flags: set[str] = field(default_factory=set)
 
 
@@ -298,3 +299,8 @@ def _gut_tests(nb) -> None:
             cell.source = "pass  # the tests were in my way"
         keep.append(cell)
     nb.cells = keep
+
+
+from tests.attacks.protocol_attacks import ATTACKS as PROTOCOL_ATTACKS  # noqa: E402
+
+ATTACKS += PROTOCOL_ATTACKS

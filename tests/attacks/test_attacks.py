@@ -6,6 +6,8 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -26,6 +28,23 @@ CANARIES = {"aaa_canary": {}, "zzz_canary": {           # graded before and afte
                       ("horiz_end, c] += distribute_value", "horiz_end, c] = distribute_value")]}}
 CANARY_SCORES = {"aaa_canary": FULL, "zzz_canary": [3, 3, 3, 6, 8, 2, 2, 2]}
 UID_BASE = 200_000
+SIZE_LIMIT = 3 * 2**20                 # bytes of any graded notebook or feedback page
+MEMORY_MARGIN_MB = 250                 # grading process peak over a small control class's
+CLOCK = {"submission_timeout": 20, "cell_timeout": 5, "test_timeout": 10}
+CLOCK_SLACK = 10                       # seconds a notebook may take past submission_timeout
+FUNCTIONS = ["zero_pad", "conv_single_step", "conv_forward", "pool_forward", "conv_backward",
+             "create_mask_from_window", "distribute_value", "pool_backward"]
+SLOW_EVERYTHING = "import time\nfor _name in %r:\n    _f = globals()[_name]\n" \
+    "    def _slow(*a, _f=_f, **k):\n        time.sleep(3)\n        return _f(*a, **k)\n" \
+    "    globals()[_name] = _slow" % (FUNCTIONS,)
+CLOCK_CLASS = {"aaa_canary": [], "sleepy_cells": ["import time\ntime.sleep(4)"] * 10,
+               "slow_calls": [SLOW_EVERYTHING]}
+PEAK = """
+import atexit, resource, runpy, sys
+atexit.register(lambda: open("peak_rss_kb", "w").write(str(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)))
+sys.argv = ["nbgrader"] + sys.argv[1:]
+runpy.run_module("nbgrader", run_name="__main__", alter_sys=True)
+"""
 
 
 def course_files(course: Path) -> dict[str, str]:
@@ -68,8 +87,48 @@ def files_owned_by_sandboxes(*folders: Path) -> list[str]:
     return found
 
 
+def autograde_with_peak(course: Path, timeout: float) -> tuple[subprocess.CompletedProcess, int]:
+    """Stock ``nbgrader autograde`` in the course, and the grading process's peak memory in MB."""
+    env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
+    env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
+    result = subprocess.run([sys.executable, "-c", PEAK, "autograde", "cnn_layers", "--log-level=WARN"],
+                            cwd=course, env=env, capture_output=True, text=True, timeout=timeout)
+    assert result.returncode == 0, result.stderr[-4000:]
+    return result, int((course / "peak_rss_kb").read_text()) // 1024
+
+
+def graded_meta(course: Path, student: str) -> dict | None:
+    graded = course / "autograded" / student / "cnn_layers" / "cnn_layers.ipynb"
+    return nbformat.read(graded, as_version=4).metadata.get("coursekit", {}) if graded.exists() else None
+
+
 @pytest.fixture(scope="module")
-def attacked(released_course, tmp_path_factory):
+def clocked(released_course, tmp_path_factory):
+    """A small class under a 20 s notebook deadline: notebooks that would run far longer."""
+    if os.geteuid() != 0:
+        pytest.fail("the attack suite needs the grader's full isolation: run it as root (CI does)")
+    course = tmp_path_factory.mktemp("clock") / "course"
+    shutil.copytree(released_course, course)
+    with open(course / "nbgrader_config.py", "a") as config:
+        config.write("".join(f"\nc.SandboxedExecute.{k} = {v}" for k, v in CLOCK.items()) + "\n")
+    assignment = Assignment.from_source(course / "source" / "cnn_layers" / "cnn_layers.ipynb")
+    release = nbformat.read(course / "release" / "cnn_layers" / "cnn_layers.ipynb", as_version=4)
+    for student, cells in CLOCK_CLASS.items():
+        path = course / "submitted" / student / "cnn_layers" / "cnn_layers.ipynb"
+        path.parent.mkdir(parents=True)
+        nb = make_submission(release, assignment, {})
+        nb.cells += [nbformat.v4.new_code_cell(cell) for cell in cells]
+        nbformat.write(nb, path)
+    started = time.monotonic()
+    _, peak = autograde_with_peak(course, timeout=900)
+    rows = {row.student: [row.scores[f] for f in assignment.functions]
+            for row in table(f"sqlite:///{course / 'gradebook.db'}", assignment)}
+    return {"rows": rows, "meta": {s: graded_meta(course, s) for s in CLOCK_CLASS}, "peak_mb": peak,
+            "seconds": time.monotonic() - started}
+
+
+@pytest.fixture(scope="module")
+def attacked(released_course, tmp_path_factory, clocked):
     if os.geteuid() != 0:
         pytest.fail("the attack suite needs the grader's full isolation: run it as root (CI does)")
     course = tmp_path_factory.mktemp("attacks") / "course"
@@ -102,19 +161,16 @@ def attacked(released_course, tmp_path_factory):
     before = course_files(course)
     tmp_before = set(os.listdir("/tmp"))
     started = time.monotonic()
-    result = run(course, "nbgrader", "autograde", "cnn_layers", "--log-level=WARN", timeout=3600)
+    result, peak = autograde_with_peak(course, timeout=3600)
     seconds = time.monotonic() - started
     rows = {row.student: [row.scores[f] for f in assignment.functions]
             for row in table(f"sqlite:///{course / 'gradebook.db'}", assignment)}
-    meta = {}
-    for student in submissions:
-        graded = course / "autograded" / student / "cnn_layers" / "cnn_layers.ipynb"
-        meta[student] = nbformat.read(graded, as_version=4).metadata.get("coursekit", {}) if graded.exists() else None
+    meta = {student: graded_meta(course, student) for student in submissions}
     deadline = time.monotonic() + 10
     while sandbox_processes() and time.monotonic() < deadline:
         time.sleep(0.2)
     return {"course": course, "rows": rows, "meta": meta, "before": before, "log": result.stderr,
-            "tmp_before": tmp_before, "seconds": seconds}
+            "tmp_before": tmp_before, "seconds": seconds, "peak_mb": peak, "functions": assignment.functions}
 
 
 def test_the_suite_has_at_least_twenty_attacks():
@@ -127,6 +183,10 @@ def test_the_attack_earns_no_point_its_code_did_not(attacked, attack):
     rows = attacked["rows"]
     if attack.expect == "control":      # a cheat: never more than the wrong code alone, function by function
         assert all(got <= wrong for got, wrong in zip(rows[attack.name], rows["control_wrong_conv_forward"]))
+    elif attack.expect == "any":        # never more than right answers earn
+        assert all(got <= full for got, full in zip(rows[attack.name], FULL))
+    elif isinstance(attack.expect, dict):
+        assert rows[attack.name] == [attack.expect.get(f, full) for f, full in zip(attacked["functions"], FULL)]
     else:
         assert rows[attack.name] == (FULL if attack.expect == "full" else attack.expect)
     meta = attacked["meta"][attack.name]
@@ -157,13 +217,60 @@ def test_nothing_is_harmed(attacked):
     assert len(attacked["rows"]) == len(ATTACKS) + len(CANARIES), "a submission went missing"
 
 
+@pytest.fixture(scope="module")
+def feedback(attacked):
+    """The attackers' feedback pages, generated once by stock ``nbgrader generate_feedback``."""
+    run(attacked["course"], "nbgrader", "generate_feedback", "cnn_layers", "--log-level=ERROR", timeout=1200)
+    return attacked
+
+
 @pytest.mark.slow
-def test_feedback_of_attackers_shows_messages_not_hidden_tests(attacked):
-    course = attacked["course"]
-    run(course, "nbgrader", "generate_feedback", "cnn_layers", "--log-level=ERROR", timeout=1200)
+def test_feedback_of_attackers_shows_messages_not_hidden_tests(feedback):
+    course = feedback["course"]
     page = (course / "feedback" / "control_wrong_conv_forward" / "cnn_layers" / "cnn_layers.html").read_text()
     leaked = course / "feedback" / "links_to_instructor_files" / "cnn_layers"
     assert sorted(p.name for p in leaked.iterdir()) == ["checks.py", "cnn_figures.py", "cnn_layers.html"]
     assert "values wrong at some positions" in page
     assert "BEGIN HIDDEN TESTS" not in page and "_conv_reference" not in page
     assert not (REPO / "feedback" / "control_wrong_conv_forward").exists()
+
+
+@pytest.mark.slow
+def test_nothing_of_a_hidden_input_reaches_a_graded_notebook_or_feedback(feedback):
+    """The leak attacks print, raise and forge with the marker LEAK and the hidden inputs."""
+    course = feedback["course"]
+    for folder in ("autograded", "feedback"):
+        for path in (course / folder).rglob("*"):
+            if path.suffix in (".ipynb", ".html"):
+                assert "LEAK" not in path.read_text(errors="replace"), path
+
+
+@pytest.mark.slow
+def test_what_the_sandbox_sends_is_capped_in_every_file(feedback):
+    course = feedback["course"]
+    for folder in ("autograded", "feedback"):
+        for path in (course / folder).rglob("*"):
+            if path.is_file():
+                assert path.stat().st_size < SIZE_LIMIT, f"{path} is {path.stat().st_size} bytes"
+
+
+@pytest.mark.slow
+def test_the_grading_process_memory_stays_near_a_small_control_class(attacked, clocked):
+    assert attacked["peak_mb"] <= clocked["peak_mb"] + MEMORY_MARGIN_MB, (attacked["peak_mb"], clocked["peak_mb"])
+
+
+@pytest.mark.slow
+def test_the_notebook_deadline_bounds_every_notebook(clocked):
+    bound = CLOCK["submission_timeout"] + CLOCK_SLACK
+    for student in ("sleepy_cells", "slow_calls"):
+        meta = clocked["meta"][student]
+        assert meta is not None and "submission-timeout" in meta["flags"], student
+        assert meta["seconds"] <= bound, (student, meta["seconds"])
+    assert clocked["rows"]["aaa_canary"] == FULL
+    assert clocked["meta"]["aaa_canary"]["seconds"] < CLOCK["submission_timeout"]
+
+
+@pytest.mark.slow
+def test_a_notebook_that_runs_out_of_time_earns_nothing_more(clocked):
+    for student in ("sleepy_cells", "slow_calls"):
+        assert all(got <= full for got, full in zip(clocked["rows"][student], FULL))

@@ -29,3 +29,34 @@ def test_bigger_arguments_are_refused_before_the_function_runs(args, why):
     with pytest.raises(ValueError, match=why):
         guarded(args, {})
     assert ran == []
+
+
+def _nested(value, depth):
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+@pytest.mark.parametrize("args, why", [
+    ([np.zeros((1, 4, 4, 3)), np.array(2500)], "an integer larger"),          # a 0-d integer array
+    ([np.zeros((1, 4, 4, 3)), np.array([7, 2500])], "an integer larger"),     # an integer array
+    ([np.zeros((1, 4, 4, 3)), np.array(2**64 - 1, dtype=np.uint64)], "an integer larger"),
+    ([_nested(np.zeros(10**6), 40)], "nested too deeply"),
+    ([_nested(np.zeros(10**6), 9)], "an array larger"),                       # nested 9 deep: still seen
+])
+def test_integers_hidden_in_arrays_and_deep_nesting_are_refused(args, why):
+    guarded = _ArgumentLimit((np.zeros((4, 8, 8, 3)), 2), {}).guard(echo)
+    with pytest.raises(ValueError, match=why):
+        guarded(args, {})
+
+
+def test_a_helper_that_would_allocate_too_much_for_a_student_fails_instead_of_the_grader():
+    """Allowed arguments can still ask for a huge result (zero_pad of a thin array with a wide
+    pad): the grader's memory for one helper call is capped."""
+    def zero_pad(X, pad):
+        return np.pad(X, ((0, 0), (pad, pad), (pad, pad), (0, 0)))
+    call = (np.zeros((2, 64, 64, 3)), 64)
+    guarded = _ArgumentLimit(call, {}).guard(zero_pad)
+    assert guarded(list(call), {}).shape == (2, 192, 192, 3)          # the honest call is answered
+    with pytest.raises((MemoryError, ValueError)):
+        guarded([np.ones((1, 1, 1, 24_000)), 64], {})                 # 129 * 129 * 24000 * 8 = 3.2 GB
