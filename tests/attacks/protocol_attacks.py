@@ -61,15 +61,15 @@ def zero_pad(X, pad):
     for line in _seen:
         print(line)                       # the backlog, at every later call
     if X.dtype == np.float32:
-        _seen.append(f"LEAK {X.shape} {pad} {X.ravel()[:3].tolist()}")
+        _seen.append("LE" + f"AK {X.shape} {pad} {X.ravel()[:3].tolist()}")
     return np.pad(X, ((0, 0), (pad, pad), (pad, pad), (0, 0)), mode="constant", constant_values=(0, 0))
 '''
 
 RAISE_THE_INPUT = '''
 def zero_pad(X, pad):
     if X.dtype == np.float32:
-        name = "LEAK_" + "_".join(str(n) for n in X.shape)
-        raise type(name, (ValueError,), {})("LEAK " + repr(X.ravel()[:5].tolist()) + "x" * 300_000)
+        name = "LE" + "AK_" + "_".join(str(n) for n in X.shape)
+        raise type(name, (ValueError,), {})("LE" + "AK " + repr(X.ravel()[:5].tolist()) + "x" * 300_000)
     return np.pad(X, ((0, 0), (pad, pad), (pad, pad), (0, 0)), mode="constant", constant_values=(0, 0))
 '''
 
@@ -77,8 +77,9 @@ FORGE_THE_ERROR_REPORT = '''
 import sys
 _child = sys.modules["coursekit.sandbox.child"]
 def _describe(exc):
-    return {"type": "LEAK_" + str(getattr(exc, "args", ("",))[0])[:60], "message": "LEAK " * 400,
-            "frames": [{"cell": 0, "line": 1, "function": "LEAK", "code": "LEAK " * 40}]}
+    mark = "LE" + "AK"
+    return {"type": mark + "_" + str(getattr(exc, "args", ("",))[0])[:60], "message": (mark + " ") * 400,
+            "frames": [{"cell": 0, "line": 1, "function": mark, "code": (mark + " ") * 40}]}
 _child._describe = _describe
 '''
 
