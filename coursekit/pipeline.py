@@ -2,7 +2,7 @@
 
 ``Pipeline.grade`` does what ``nbgrader autograde`` does for one student, in the same order and
 with the same configured preprocessors (sanitize, then autograde), except the ones that write
-the gradebook; it returns what they would have written. ``record`` then writes it, exactly as
+the gradebook; it returns what they would have written. ``coursekit.writer`` then writes it, as
 nbgrader's ``SaveAutoGrades``, ``AssignLatePenalties`` and ``RecordFlags`` do, in one place.
 This split lets many workers grade while one writer owns the gradebook.
 """
@@ -160,69 +160,6 @@ def grades_of(nb: Any) -> tuple[dict, dict]:
             unchanged = cell.metadata.nbgrader.get("checksum", None) == utils.compute_checksum(cell)
             comments[grade_id] = "No response." if unchanged and not utils.is_task(cell) else None
     return scores, comments
-
-
-class GradebookWriter:
-    """The one writer of the gradebook: records results as nbgrader's SaveAutoGrades,
-    AssignLatePenalties and RecordFlags would, one commit per submission."""
-
-    def __init__(self, config: Config, db_url: str) -> None:
-        self.gb = Gradebook(db_url)
-        self.late = AssignLatePenalties(config=config)
-        self.late.init_plugin()
-        self.cell_names: dict[str, str] = {}       # cell id -> name, read once: no lazy loads per grade
-        self.loaded: set[str] = set()
-
-    def _names(self, assignment: str) -> dict[str, str]:
-        if assignment not in self.loaded:
-            for notebook in self.gb.find_assignment(assignment).notebooks:
-                for cell in notebook.grade_cells + notebook.solution_cells + notebook.task_cells:
-                    self.cell_names[cell.id] = cell.name
-            self.loaded.add(assignment)
-        return self.cell_names
-
-    def __enter__(self) -> "GradebookWriter":
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.gb.close()
-
-    def record(self, result: SubmissionResult) -> None:
-        gb = self.gb
-        names = self._names(result.assignment)
-        gb.update_or_create_student(result.student)
-        with gb.db.no_autoflush:     # one flush per submission, not one per cell read
-            if result.timestamp:
-                submission = gb.update_or_create_submission(result.assignment, result.student,
-                                                            timestamp=result.timestamp)
-            else:
-                submission = gb.update_or_create_submission(result.assignment, result.student)
-            notebooks = []
-            for outcome in result.notebooks:
-                notebook = gb.find_submission_notebook(outcome.notebook, result.assignment, result.student)
-                notebooks.append((outcome, notebook))
-                comments = {names[c.cell_id]: c for c in notebook.comments}
-                for grade in notebook.grades:
-                    name = names[grade.cell_id]
-                    if outcome.missing:
-                        grade.auto_score, grade.needs_manual_grade = 0, False
-                    elif name in outcome.scores:
-                        grade.auto_score = outcome.scores[name]
-                        grade.needs_manual_grade = grade.manual_score is not None or grade.auto_score is None
-                for name, text in outcome.comments.items():
-                    if name in comments:
-                        comments[name].auto_comment = text
-                if outcome.flags:
-                    notebook.flagged = True
-                notebook.late_submission_penalty = None
-        gb.db.flush()
-        for outcome, notebook in notebooks:
-            if submission.total_seconds_late > 0 and not outcome.missing:
-                penalty = self.late.plugin_inst.late_submission_penalty(
-                    result.student, notebook.score, submission.total_seconds_late)
-                if penalty is not None:
-                    notebook.late_submission_penalty = self.late._check_late_penalty(notebook, penalty)
-        gb.db.commit()
 
 
 def is_graded(pipeline: Pipeline, gb: Gradebook, assignment: str, student: str, notebooks: list[str]) -> bool:
