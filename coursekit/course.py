@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 
-
 def course_root(start: Path | None = None) -> Path:
     """The course directory: the nearest folder at or above ``start`` (default: the working
     directory) holding ``nbgrader_config.py``, as for nbgrader's commands; else ``start`` itself.

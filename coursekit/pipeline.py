@@ -181,7 +181,7 @@ class GradebookWriter:
             self.loaded.add(assignment)
         return self.cell_names
 
-    def __enter__(self) -> "GradebookWriter":
+    def __enter__(self) -> GradebookWriter:
         return self
 
     def __exit__(self, *exc: Any) -> None:

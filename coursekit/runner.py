@@ -23,7 +23,7 @@ from nbformat.v4 import new_output
 from coursekit.assignment import Assignment, is_test_cell, nbgrader_meta
 from coursekit.flags import Flag
 from coursekit.sandbox.jail import Limits, SessionSpec, Zygote, isolation_available
-from coursekit.sandbox.session import Session, SandboxError, SandboxUnavailable, StudentRaised
+from coursekit.sandbox.session import SandboxError, SandboxUnavailable, Session, StudentRaised
 
 TEXT_CAP = 20_000             # characters of a student's output kept per cell
 
@@ -60,7 +60,7 @@ class GradingStopped(Exception):
 class StudentFunction:
     """Stands for the student's function in a test: calls it in the sandbox."""
 
-    def __init__(self, grader: "NotebookGrader", name: str) -> None:
+    def __init__(self, grader: NotebookGrader, name: str) -> None:
         self.grader, self.name = grader, name
         self.__name__ = name
 
@@ -110,7 +110,7 @@ class NotebookGrader:
                 skip = self.skips.setdefault(cell, set())
                 result = self.session.run_cell(cell, source, skip, self.config.cell_timeout)
                 if result.failure is not None:
-                    skip.add(result.stopped_at)
+                    skip.add(result.stopped_at or 0)
                     self.flags.add(result.failure.kind)
                     break
         return self.session
@@ -124,7 +124,7 @@ class NotebookGrader:
             result = self._session().run_cell(index, source, skip, self.config.cell_timeout)
             if result.failure is None:
                 return result.outputs, result.error, notes
-            skip.add(result.stopped_at)
+            skip.add(result.stopped_at or 0)
             self.flags.add(result.failure.kind)
             notes.append(_stopped_note(result.failure, result.stopped_at, self.config.cell_timeout))
 
@@ -157,7 +157,7 @@ class NotebookGrader:
         costs points in ``f``, and a right ``f`` never loses points to its own helpers.
         """
         helpers = self.assignment.dependencies.get(test.function, [])
-        attempts = [[]] if helpers and not set(helpers) & self.failed_functions else []
+        attempts: list[list[str]] = [[]] if helpers and not set(helpers) & self.failed_functions else []
         for stubs in attempts + [helpers]:
             outputs, failed = self._attempt(test, ns, stubs)
             if not failed:
@@ -309,7 +309,8 @@ class _ArgumentLimit:
                     raise ValueError("more values than the function under test received")
                 if isinstance(value, np.ndarray) and value.size > self.max_size:
                     raise ValueError("an array larger than the function under test received")
-                if isinstance(value, (int, np.integer)) and not isinstance(value, bool) and abs(int(value)) > self.max_int:
+                if (isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+                        and abs(int(value)) > self.max_int):
                     raise ValueError("an integer larger than any the function under test received")
             return function(*args, **kwargs)
         return guarded
@@ -352,7 +353,7 @@ def _student_outputs(outputs: list[dict], error: dict | None, notes: list[str], 
     if notes:
         result.append(new_output("stream", name="stdout", text="\n".join(notes) + "\n"))
     if error is not None:
-        frames = error.get("frames") if isinstance(error.get("frames"), list) else []
+        frames = error["frames"] if isinstance(error.get("frames"), list) else []
         lines = [str(error.get("message"))[:2000]]
         lines += [f"    line {f.get('line')}: {str(f.get('code'))[:160]}" for f in frames[-4:] if isinstance(f, dict)]
         result.append(_error(str(error.get("type"))[:80], "\n".join(lines)))

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from coursekit.sandbox import protocol as wire
 from coursekit.sandbox.jail import SandboxProcess, SessionSpec, Zygote
@@ -129,7 +130,7 @@ class Session:
                 if message["op"] == "progress" and isinstance(message.get("statement"), int):
                     current = message["statement"]
                 elif message["op"] == "ran":
-                    outputs = message.get("outputs") if isinstance(message.get("outputs"), list) else []
+                    outputs = message["outputs"] if isinstance(message.get("outputs"), list) else []
                     error = message.get("error") if isinstance(message.get("error"), dict) else None
                     return CellResult(outputs=[o for o in outputs if isinstance(o, dict)], error=error)
                 else:
