@@ -93,9 +93,10 @@ def copy_course(target: Path, students: list[str] | None = None) -> Path:
     return target
 
 
-def run(course: Path, *args: str, check: bool = True, timeout: float = 900) -> subprocess.CompletedProcess:
-    """Run ``python -m <args>`` in the course copy with this interpreter."""
-    env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
+def run(course: Path, *args: str, check: bool = True, timeout: float = 900,
+        env_extra: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """Run ``python -m <args>`` in the course copy with this interpreter (and ``env_extra`` set)."""
+    env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"} | (env_extra or {})
     env["PYTHONDONTWRITEBYTECODE"] = "1"
     env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
     result = subprocess.run([sys.executable, "-m", *args], cwd=course, env=env, capture_output=True,
