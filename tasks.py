@@ -129,6 +129,8 @@ def test(args: list[str]) -> int:
         args = ["-m", FAST, *[a for a in args if a != "--fast"]]
     else:
         provision()
+        if not any(a == "-n" or a.startswith("--numprocesses") or a == "no:xdist" for a in args):
+            args = ["-n", "2", "--dist", "loadfile", *args]    # both cores; a file's tests in one process
     return run("-m", "pytest", *args)
 
 
