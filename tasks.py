@@ -73,7 +73,7 @@ def provision() -> None:
         env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
         if subprocess.run(["apt-get", "update", "-qq"], env=env, **quiet).returncode == 0:
             for name in absent:
-                subprocess.run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", name], env=env, **quiet)
+                subprocess.run(["apt-get", "install", "-y", "-qq", name], env=env, **quiet)
         installed = [name for name in absent if pieces[name][1]()]
     for name, (what, here) in pieces.items():
         state = ("installed now" if name in installed else "here") if here() else \
