@@ -22,9 +22,9 @@ def _build(args: argparse.Namespace) -> None:
 def _grade(args: argparse.Namespace) -> None:
     from coursekit.grade import grade_class, print_summary
     runner = None
-    if args.scheduler or args.dask:
+    if args.scheduler or args.dask or args.slurm:
         from coursekit.cluster import dask_runner
-        runner = dask_runner(args.scheduler, args.workers)
+        runner = dask_runner(args.scheduler, args.workers, slurm_jobs=args.slurm)
     run = grade_class(args.assignment, workers=args.workers, force=args.force, runner=runner)
     print_summary(run)
     if run.failed:
@@ -59,6 +59,9 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--force", action="store_true", help="regrade submissions already graded")
     p.add_argument("--scheduler", help="address of a Dask scheduler to grade on")
     p.add_argument("--dask", action="store_true", help="grade on a local Dask cluster")
+    p.add_argument("--slurm", type=int, default=0, metavar="JOBS",
+                   help="grade on JOBS SLURM jobs of one worker each (dask-jobqueue; site settings in "
+                        "~/.config/dask/jobqueue.yaml)")
     p.set_defaults(func=_grade)
 
     p = commands.add_parser("report", help="write the instructor's HTML report and per-function CSV")

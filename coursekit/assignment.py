@@ -85,7 +85,7 @@ class Assignment:
     dependencies: dict[str, list[str]] = field(default_factory=dict)
 
     @classmethod
-    def from_source(cls, path: str | os.PathLike) -> "Assignment":
+    def from_source(cls, path: str | os.PathLike) -> Assignment:
         path = Path(path).resolve()
         nb = nbformat.read(path, as_version=4)
         functions, answers, tests, illustrations, grader_cells = [], {}, [], set(), []
@@ -103,7 +103,8 @@ class Assignment:
                 tests.append(cell)
             else:
                 grader_cells.append(cell.source)
-        test_cells = [TestCell(c.metadata.nbgrader["grade_id"], _function_of(c.metadata.nbgrader["grade_id"], functions),
+        test_cells = [TestCell(c.metadata.nbgrader["grade_id"],
+                               _function_of(c.metadata.nbgrader["grade_id"], functions),
                                c.source, float(c.metadata.nbgrader.get("points", 0)), HIDDEN_BEGIN in c.source)
                       for c in tests]
         illustrations.discard("")

@@ -5,7 +5,16 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+
+def course_root(start: Path | None = None) -> Path:
+    """The course directory: the nearest folder at or above ``start`` (default: the working
+    directory) holding ``nbgrader_config.py``, as for nbgrader's commands; else ``start`` itself.
+    The kit is an installed package, so it never looks for the course where its own code is."""
+    here = (start or Path.cwd()).resolve()
+    return next((p for p in (here, *here.parents) if (p / "nbgrader_config.py").exists()), here)
+
+
+ROOT = course_root()
 
 
 @dataclass(frozen=True)

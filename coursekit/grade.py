@@ -13,9 +13,9 @@ import multiprocessing
 import os
 import time
 import traceback
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
 
 from nbgrader.api import Gradebook, MissingEntry
 from rich.console import Console
@@ -171,4 +171,5 @@ def print_summary(run: ClassRun, console: Console | None = None, root: Path = RO
         if flags:
             console.print(f"[yellow]flagged[/yellow] {student}: {', '.join(flags)}")
     for result in run.failed:
-        console.print(f"[red]failed[/red] {result.student}: {result.error.strip().splitlines()[-1]}")
+        last = (result.error or "").strip().splitlines()[-1:] or ["(no message)"]
+        console.print(f"[red]failed[/red] {result.student}: {last[0]}")

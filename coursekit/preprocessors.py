@@ -214,7 +214,8 @@ def remove_symlinks(assignment: str = "", student: str = "", notebooks: list[str
 class TolerantNotebookExporter(NotebookExporter):
     """Read submissions that are not valid notebooks as the untouched release, flagged."""
 
-    def from_filename(self, filename: str, resources: dict | None = None, **kw: Any) -> tuple[str, dict]:
+    def from_filename(self, filename: str, resources: dict | None = None,  # type: ignore[override]
+                      **kw: Any) -> tuple[str, dict]:
         try:
             if os.path.realpath(filename) != os.path.abspath(filename):
                 raise PermissionError("the submitted notebook is a symbolic link")

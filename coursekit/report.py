@@ -103,7 +103,7 @@ def similarity_section(assignment: Assignment, root: Path = ROOT, shown: int = 3
              f"{len(flagged)} pair(s) flagged.</p>",
              _table(["pair", "z", "rare passages", "share", ""], rows)]
     for pair in [p for p in pairs if p.rare][:max(shown, len(flagged))]:
-        left, right = (_marked(code, sl) for code, sl in zip(pair.code, pair.slices))
+        left, right = (_marked(code, sl) for code, sl in zip(pair.code, pair.slices, strict=True))
         parts.append(f"<h3>{html.escape(pair.a)} and {html.escape(pair.b)} (z = {pair.z:g})</h3>"
                      f"<div class='pair'><pre>{left}</pre><pre>{right}</pre></div>")
     return "".join(parts)

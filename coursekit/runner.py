@@ -30,8 +30,9 @@ import io
 import re
 import resource
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any
 
 import numpy as np
 from nbformat.v4 import new_output
@@ -39,8 +40,8 @@ from nbformat.v4 import new_output
 from coursekit.assignment import Assignment, TestCell, is_test_cell, nbgrader_meta
 from coursekit.flags import Flag
 from coursekit.sandbox.cells import PreparedCell, prepare
-from coursekit.sandbox.protocol import MAX_RESULT_BYTES
 from coursekit.sandbox.jail import Limits, SessionSpec, Zygote, isolation_available
+from coursekit.sandbox.protocol import MAX_RESULT_BYTES
 from coursekit.sandbox.session import CellResult, SandboxError, SandboxUnavailable, Session, StudentRaised
 
 TEXT_CAP = 20_000             # characters of one output kept
@@ -114,7 +115,7 @@ class Lane:
 class StudentFunction:
     """Stands for the student's function in a test: calls it in the sandbox."""
 
-    def __init__(self, grader: "NotebookGrader", name: str) -> None:
+    def __init__(self, grader: NotebookGrader, name: str) -> None:
         self.grader, self.name = grader, name
         self.__name__ = name
 
@@ -255,7 +256,7 @@ class NotebookGrader:
         costs points in ``f``, and a right ``f`` never loses points to its own helpers.
         """
         helpers = self.assignment.dependencies.get(test.function, [])
-        attempts = [[]] if helpers and not set(helpers) & self.failed_functions else []
+        attempts: list[list[str]] = [[]] if helpers and not set(helpers) & self.failed_functions else []
         for stubs in attempts + [helpers]:
             outputs, failed = self._attempt(test, ns, stubs)
             if not failed:

@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import copy
 import importlib.util
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Union
+from typing import Any
 
 import nbformat
 
 from coursekit.assignment import Assignment, nbgrader_meta
 
-Answer = Union[None, str, list[tuple[str, str]]]
+Answer = None | str | list[tuple[str, str]]
 
 
 def student_view(answer: str) -> str:
@@ -68,13 +69,14 @@ def make_submission(release: Any, assignment: Assignment, answers: dict[str, Ans
 def load_students(path: Path) -> dict[str, dict[str, Answer]]:
     """The ``STUDENTS`` table of a samples module."""
     spec = importlib.util.spec_from_file_location(f"samples_{path.stem}", path)
+    assert spec is not None and spec.loader is not None, path
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module.STUDENTS
 
 
 def write_samples(release_path: Path, assignment: Assignment, students: dict[str, dict[str, Answer]],
-                  target: "callable") -> list[Path]:
+                  target: Callable[[str], Path]) -> list[Path]:
     """Write one submission per student to ``target(student)``; returns the paths."""
     release = nbformat.read(release_path, as_version=4)
     written = []

@@ -93,7 +93,7 @@ def _matching_regions(fa: CodeFingerprint, fb: CodeFingerprint, rare: set) -> tu
     fa, fb = copy.copy(fa), copy.copy(fb)
     fa.hashes, fb.hashes = rare & fa.hashes, rare & fb.hashes
     _, _, (slices_a, slices_b) = compare_files(fa, fb)
-    as_list = lambda s: [(int(x), int(y)) for x, y in zip(*s)] if len(s) and np.size(s) else []
+    as_list = lambda s: [(int(x), int(y)) for x, y in zip(*s, strict=True)] if len(s) and np.size(s) else []
     return as_list(slices_a), as_list(slices_b)
 
 

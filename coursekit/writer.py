@@ -15,8 +15,7 @@ from typing import Any
 from uuid import uuid4
 
 from nbgrader import utils
-from nbgrader.api import (Assignment, Comment, Grade, Gradebook, Student, SubmittedAssignment,
-                          SubmittedNotebook)
+from nbgrader.api import Assignment, Comment, Grade, Gradebook, Student, SubmittedAssignment, SubmittedNotebook
 from nbgrader.preprocessors import AssignLatePenalties
 from sqlalchemy import bindparam, insert, select, update
 from traitlets.config import Config
@@ -152,9 +151,10 @@ class GradebookWriter:
             rows["notebook"].append({"id": nid, "assignment_id": sid, "notebook_id": notebook.id,
                                      "flagged": bool(outcome and outcome.flags), "late_submission_penalty": None})
             for cell_id, name in notebook.grades:
-                auto, manual = None, True
+                auto: float | None = None
+                manual = True
                 if outcome is not None and outcome.missing:
-                    auto, manual = 0, False
+                    auto, manual = 0.0, False
                 elif outcome is not None and name in outcome.scores:
                     auto = outcome.scores[name]
                     manual = auto is None

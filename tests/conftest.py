@@ -1,10 +1,18 @@
-"""Shared fixtures: a throwaway copy of the course, and commands run in it."""
+"""Shared fixtures: a throwaway copy of the course, commands run in it, and the optional pieces
+some tests need (Chromium, a PostgreSQL server, root, the SIGNS data), each skipped with one line
+saying what is missing and what brings it, or failed when ``COURSEKIT_REQUIRE_ALL`` is set (CI)."""
 from __future__ import annotations
 
+import glob
 import os
+import pwd
 import shutil
+import socket
 import subprocess
 import sys
+import tempfile
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,22 +20,59 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 # course copies live elsewhere: point them at the shared data sets (nbgrader_config.py reads this)
 os.environ.setdefault("COURSEKIT_DATASETS", str(REPO.parent / "shared" / "datasets"))
-COPIED = ["coursekit", "notebooks", "samples", "source", "release", "solutions", "submitted",
+# the course, not the kit: the kit is installed in the environment (pyproject.toml), as for users
+COPIED = ["notebooks", "samples", "source", "release", "solutions", "submitted",
           "nbgrader_config.py", "requirements.txt"]
+# CI sets COURSEKIT_REQUIRE_ALL=1 (COURSEKIT_REQUIRE_DATA is its older name, for the data alone)
+REQUIRE_ALL = bool(os.environ.get("COURSEKIT_REQUIRE_ALL") or os.environ.get("COURSEKIT_REQUIRE_DATA"))
+CHROMIUM = "/usr/bin/chromium"
+BRING = "`python3 tasks.py test` installs it when run as root"
+
+
+def missing(what: str, bring: str) -> None:
+    """Skip the test for a piece this machine lacks (one line: what, and the command that brings
+    it); with ``COURSEKIT_REQUIRE_ALL`` set, fail instead."""
+    (pytest.fail if REQUIRE_ALL else pytest.skip)(f"{what} is missing: {bring}")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Refuse to test another checkout's kit: subprocesses (nbgrader, dask) import the installed one."""
+    found = subprocess.run([sys.executable, "-c", "import coursekit; print(coursekit.__file__)"],
+                           cwd="/", capture_output=True, text=True).stdout.strip()
+    if not found or Path(found).resolve().parent != REPO / "coursekit":
+        pytest.exit(f"{sys.executable} imports coursekit from {found or 'nowhere'}, not from {REPO}: "
+                    f"run `python3 tasks.py test`, or `pip install -e {REPO}` into this environment", 4)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "tests/browser/" in item.nodeid:
+            item.add_marker(pytest.mark.browser)
+        if "postgres_server" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.postgres)
+
+
+@pytest.fixture(autouse=True)
+def _pieces(request: pytest.FixtureRequest) -> None:
+    """Skip (or fail, in CI) a test whose marker names a piece this machine lacks."""
+    if request.node.get_closest_marker("root") and os.geteuid() != 0:
+        missing("root (namespaces, cgroups, a second user)", "run the tests as root")
+    if request.node.get_closest_marker("browser") and not Path(CHROMIUM).exists():
+        missing(f"Debian's chromium ({CHROMIUM})", f"{BRING}; or: apt-get install chromium")
 
 
 def fill_data_or_skip(assignment: str) -> None:
     """Fill ``source/<assignment>/datasets`` from the configured location, as the build does.
 
     Without the data (a clone with no ``../shared`` beside it) the test is skipped and says where
-    the data should be; with ``COURSEKIT_REQUIRE_DATA`` set (CI sets it) that is a failure instead.
+    the data should be; with ``COURSEKIT_REQUIRE_ALL`` set (CI sets it) that is a failure instead.
     """
     from coursekit import datasets
     from coursekit.pipeline import load_config
     config = load_config(REPO)
     why = datasets.missing(config, assignment)
     if why:
-        (pytest.fail if os.environ.get("COURSEKIT_REQUIRE_DATA") else pytest.skip)(why)
+        (pytest.fail if REQUIRE_ALL else pytest.skip)(why)
     datasets.fill(config, assignment, REPO / "source" / assignment)
 
 
@@ -48,9 +93,10 @@ def copy_course(target: Path, students: list[str] | None = None) -> Path:
     return target
 
 
-def run(course: Path, *args: str, check: bool = True, timeout: float = 900) -> subprocess.CompletedProcess:
-    """Run ``python -m <args>`` in the course copy with this interpreter."""
-    env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
+def run(course: Path, *args: str, check: bool = True, timeout: float = 900,
+        env_extra: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """Run ``python -m <args>`` in the course copy with this interpreter (and ``env_extra`` set)."""
+    env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"} | (env_extra or {})
     env["PYTHONDONTWRITEBYTECODE"] = "1"
     env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
     result = subprocess.run([sys.executable, "-m", *args], cwd=course, env=env, capture_output=True,
@@ -77,3 +123,77 @@ def course(released_course: Path, tmp_path: Path) -> Path:
     target = tmp_path / "course"
     shutil.copytree(released_course, target)
     return target
+
+
+# --- PostgreSQL: a real server for this test session, on loopback, in a throwaway directory ------
+
+def postgres_bindir() -> Path | None:
+    """The newest of Debian's PostgreSQL server installations (``/usr/lib/postgresql/N/bin``)."""
+    found = [Path(p).parent for p in glob.glob("/usr/lib/postgresql/*/bin/pg_ctl")]
+    return max(found, key=lambda p: int(p.parent.name), default=None) if found else None
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A PostgreSQL server started for this session with the system's binaries (pytest-postgresql's
+    executor), listening on 127.0.0.1 only, stopped and deleted afterwards; yields its admin URL.
+
+    PostgreSQL refuses to run as root: as root, the server runs as the ``postgres`` user that
+    Debian's package creates (through ``runuser``), in a directory it owns.
+    ``COURSEKIT_TEST_POSTGRES`` (an admin URL) uses a server of your own instead."""
+    if os.environ.get("COURSEKIT_TEST_POSTGRES"):
+        yield os.environ["COURSEKIT_TEST_POSTGRES"]
+        return
+    from pytest_postgresql.executors import PostgreSQLExecutor
+    bindir = postgres_bindir()
+    if bindir is None:
+        missing("a PostgreSQL server (/usr/lib/postgresql/*/bin)", f"{BRING}; or: apt-get install postgresql")
+    assert bindir is not None
+    pg_ctl = str(bindir / "pg_ctl")
+    if os.geteuid() == 0:
+        try:
+            user = pwd.getpwnam("postgres")
+        except KeyError:
+            missing("the postgres user (PostgreSQL will not run as root)", "apt-get install postgresql")
+        base = Path(tempfile.mkdtemp(prefix="coursekit-postgres-"))
+        os.chown(base, user.pw_uid, user.pw_gid)
+        wrapper = base / "pg_ctl"
+        wrapper.write_text(f'#!/bin/sh\nexec runuser -u postgres -- {pg_ctl} "$@"\n')
+        wrapper.chmod(0o755)
+        pg_ctl = str(wrapper)
+    else:
+        base = tmp_path_factory.mktemp("postgres")
+    port = free_port()
+    executor = PostgreSQLExecutor(
+        executable=pg_ctl, host="127.0.0.1", port=port, datadir=str(base / "data"),
+        unixsocketdir=str(base), logfile=str(base / "server.log"), startparams="-w", dbname="postgres",
+        postgres_options="-c listen_addresses=127.0.0.1 -c fsync=off")
+    try:
+        executor.start()
+    except Exception as exc:
+        log = (base / "server.log").read_text()[-2000:] if (base / "server.log").exists() else ""
+        pytest.fail(f"PostgreSQL ({pg_ctl}) did not start: {exc}\n{log}")
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
+    finally:
+        executor.stop()
+        shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture
+def postgres_url(postgres_server: str) -> Iterator[str]:
+    """A fresh, empty database on the session's server (dropped afterwards)."""
+    import psycopg
+    admin = postgres_server.replace("postgresql+psycopg://", "postgresql://")
+    name = f"coursekit_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(admin, autocommit=True, connect_timeout=10) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    yield postgres_server.rsplit("/", 1)[0] + f"/{name}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

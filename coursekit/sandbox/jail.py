@@ -29,7 +29,6 @@ import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
 
 from coursekit.sandbox.cgroups import SessionCgroup
 
@@ -126,7 +125,7 @@ class Zygote:
         ours.settimeout(self.start_timeout)
         try:
             ready = ours.recv(1024)
-        except socket.timeout:
+        except TimeoutError:
             ready = b""
         ours.settimeout(None)
         if ready != b"ready":

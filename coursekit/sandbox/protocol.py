@@ -19,8 +19,9 @@ from __future__ import annotations
 import socket
 import struct
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import msgpack
 import numpy as np
@@ -89,7 +90,7 @@ def _default(value: Any) -> Any:
         return msgpack.ExtType(UNSUPPORTED, value.type_name.encode()[:80])
     for plain in (bool, int, float, str, bytes):       # subclasses become their plain base
         if isinstance(value, plain):
-            return plain(value)
+            return plain(value)  # type: ignore[arg-type]
     if isinstance(value, list):
         return list(value)
     if isinstance(value, dict):
@@ -397,7 +398,7 @@ def recv_exact(sock: socket.socket, n: int, deadline: float | None = None) -> by
             sock.settimeout(remaining)
         try:
             chunk = sock.recv(min(n - len(buf), 1 << 20))
-        except socket.timeout:
+        except TimeoutError:
             raise TimeoutError("no complete message before the deadline") from None
         if not chunk:
             raise EOFError("the other side closed the connection")
