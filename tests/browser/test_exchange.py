@@ -16,6 +16,7 @@ import os
 import pwd
 import re
 import secrets
+import shlex
 import shutil
 import signal
 import subprocess
@@ -26,6 +27,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from nbgrader.api import Gradebook
 
 from coursekit.assignment import Assignment
 from coursekit.pipeline import load_config
@@ -38,7 +40,11 @@ ASSIGNMENT = "cnn_layers"
 MARK = "coursekit browser test"            # the GECOS field of the accounts this test creates
 INSTRUCTOR = "ck-teacher"
 STUDENTS = {"ck-ana": ("reference", 40), "ck-bo": ("ada", 29)}   # sample answers, expected score
+NAMES = {"ck-ana": ("Ana", "Right"), "ck-bo": ("Bo", "Mistaken")}
 COURSE_ID = load_config(REPO).CourseDirectory.course_id
+SAME_PYTHON = (f"import sys; assert sys.version == {sys.version!r}, sys.version; "
+               "import numpy, matplotlib, nbgrader, jupyterlab, ipykernel, nbconvert, soupsieve; "
+               "soupsieve.compile('img:not([alt])')")   # nbconvert's HTML export: fails on Python 3.11.2's re
 FOR_STUDENTS = {   # what a student's JupyterLab does not offer (as on a hub: instructors only)
     "labconfig/page_config.json": '{"disabledExtensions": {"@jupyter/nbgrader:formgrader": true, '
                                   '"@jupyter/nbgrader:course-list": true, "@jupyter/nbgrader:create-assignment": true}}',
@@ -53,9 +59,33 @@ def chown_tree(path: Path, user: pwd.struct_passwd) -> None:
             os.lchown(name, user.pw_uid, user.pw_gid)
 
 
-def as_user(user: pwd.struct_passwd, home: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(list(args), user=user.pw_uid, group=user.pw_gid, extra_groups=[],
-                          capture_output=True, text=True, timeout=120, env=user_env(user, home))
+def unreadable_ancestor(path: Path) -> Path | None:
+    """The first folder above ``path`` that other users may not enter, if any."""
+    for folder in reversed(path.parents):
+        if folder != Path("/") and not folder.stat().st_mode & 0o001:
+            return folder
+    return None
+
+
+def as_user_command(user: pwd.struct_passwd, argv: list[str], expose: bool) -> list[str]:
+    """Run ``argv`` as ``user`` (umask 022, no supplementary groups).
+
+    ``expose``: in a mount namespace of its own, the unreadable folder above the interpreter
+    (/root here) is replaced by an empty one holding only the way to the interpreter, as if the
+    kit's environment were installed where every account can read it; nothing else changes."""
+    drop = f"umask 022 && exec setpriv --reuid={user.pw_uid} --regid={user.pw_gid} --clear-groups -- {shlex.join(argv)}"
+    blocked = unreadable_ancestor(Path(sys.base_prefix)) if expose else None
+    if blocked is None:
+        return ["sh", "-c", drop]
+    way = blocked / Path(sys.base_prefix).relative_to(blocked).parts[0]
+    hide = (f"stash=$(mktemp -d) && mount --bind {way} $stash && mount -t tmpfs -o mode=755,size=1m tmpfs {blocked} "
+            f"&& mkdir -p {way} && mount --move $stash {way} && {{ rmdir $stash 2>/dev/null || true; }} && ")
+    return ["unshare", "--mount", "--propagation", "private", "sh", "-c", hide + drop]
+
+
+def as_user(user: pwd.struct_passwd, home: Path, *argv: str, expose: bool = True) -> subprocess.CompletedProcess:
+    return subprocess.run(as_user_command(user, list(argv), expose), capture_output=True, text=True,
+                          timeout=120, env=user_env(user, home))
 
 
 def user_env(user: pwd.struct_passwd, home: Path, **extra: str) -> dict[str, str]:
@@ -63,8 +93,8 @@ def user_env(user: pwd.struct_passwd, home: Path, **extra: str) -> dict[str, str
     return {"PATH": os.path.dirname(sys.executable) + ":/usr/bin:/bin", "HOME": str(home),
             "USER": user.pw_name, "LOGNAME": user.pw_name, "SHELL": "/bin/sh", "LANG": "C.UTF-8",
             "JUPYTER_CONFIG_DIR": str(home / ".jupyter"), "JUPYTER_DATA_DIR": str(jupyter),
-            "JUPYTER_RUNTIME_DIR": str(jupyter / "runtime"), "JUPYTERLAB_SETTINGS_DIR": str(home / "lab-settings"),
-            "JUPYTERLAB_WORKSPACES_DIR": str(home / "workspaces"), "PYTHONDONTWRITEBYTECODE": "1",
+            "JUPYTER_RUNTIME_DIR": str(jupyter / "runtime"), "JUPYTERLAB_SETTINGS_DIR": str(home / ".jupyter" / "lab" / "user-settings"),
+            "JUPYTERLAB_WORKSPACES_DIR": str(home / ".jupyter" / "lab" / "workspaces"), "PYTHONDONTWRITEBYTECODE": "1",
             "COURSEKIT_DATASETS": os.environ["COURSEKIT_DATASETS"], **extra}
 
 
@@ -97,15 +127,19 @@ def hub(accounts, released_course):
     exchange = site / "exchange"
     exchange.mkdir()
     exchange.chmod(0o777)                      # root-owned, writable by all: nbgrader's requirement
+    (site / "logs").mkdir()
     servers, processes = {}, []
     try:
         for name, user in accounts.items():
             home = site / "home" / name
             (home / ".jupyter").mkdir(parents=True)
-            write_lab_settings(home / "lab-settings")
+            write_lab_settings(home / ".jupyter" / "lab" / "user-settings")
             if name == INSTRUCTOR:
                 root = home / "course"
                 shutil.copytree(released_course, root)
+                with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:     # the instructor's class list
+                    for student, (first, last) in NAMES.items():
+                        gb.update_or_create_student(student, first_name=first, last_name=last)
                 extra = {"NBGRADER_EXCHANGE": str(exchange)}       # read by the kit's nbgrader_config.py
             else:
                 root = home
@@ -119,15 +153,14 @@ def hub(accounts, released_course):
             chown_tree(home, user)
             home.chmod(0o700)
             env = user_env(user, home, **extra)
-            check = as_user(user, home, sys.executable, "-c", "import numpy, matplotlib, nbgrader, jupyterlab, ipykernel")
-            assert check.returncode == 0, f"{name} cannot import from {sys.prefix}:\n{check.stderr}"
+            check = as_user(user, home, sys.executable, "-c", SAME_PYTHON)
+            assert check.returncode == 0, f"{name} cannot run the kit's environment {sys.prefix}:\n{check.stderr}"
             token, port = secrets.token_hex(16), free_port()
-            log = home / "server.log"
-            process = subprocess.Popen(
-                [sys.executable, "-m", "jupyter", "lab", "--no-browser", f"--port={port}",
-                 "--ServerApp.ip=127.0.0.1", f"--ServerApp.token={token}", f"--ServerApp.root_dir={root}"],
-                cwd=root, env=env, user=user.pw_uid, group=user.pw_gid, extra_groups=[], umask=0o022,
-                stdout=open(log, "w"), stderr=subprocess.STDOUT, start_new_session=True)
+            log = site / "logs" / f"{name}.log"
+            lab = [sys.executable, "-m", "jupyter", "lab", "--no-browser", f"--port={port}",
+                   "--ServerApp.ip=127.0.0.1", f"--ServerApp.token={token}", f"--ServerApp.root_dir={root}"]
+            process = subprocess.Popen(as_user_command(user, lab, expose=True), cwd=root, env=env,
+                                       stdout=open(log, "w"), stderr=subprocess.STDOUT, start_new_session=True)
             processes.append(process)
             servers[name] = {"url": f"http://127.0.0.1:{port}", "token": token, "root": root, "home": home,
                              "log": log, "process": process, "user": user}
@@ -223,7 +256,10 @@ def test_release_fetch_submit_collect_autograde_feedback_as_three_users(hub, bro
 
     students = {}
     for name, (sample, _) in STUDENTS.items():
-        page = assignment_list(open_page(browser, servers[name], "/lab"))
+        page = open_page(browser, servers[name], "/formgrader")
+        assert "Manage Assignments" not in page.content(), f"{name}'s server offers the formgrader"
+        page.goto(f"{servers[name]['url']}/lab")
+        page = assignment_list(page)
         released = page.locator("#released_assignments_list .list_item", has_text=ASSIGNMENT)
         released.wait_for(timeout=60_000)
         if name == "ck-ana":
@@ -250,6 +286,7 @@ def test_release_fetch_submit_collect_autograde_feedback_as_three_users(hub, bro
             assert "Success! Your notebook passes all the tests." in text, text[-2000:]
         else:
             assert "conv_forward: the mean of Z is not right." in text, text[-2000:]
+            dialog.locator("#validation-message pre").last.scroll_into_view_if_needed()     # the error, below the cell
             shot(page, "exchange-student-validate-mistake.png")
         page.locator(".jp-Dialog button", has_text=re.compile("OK|Ok|Close")).first.click()
         dialog.wait_for(state="hidden")
@@ -307,3 +344,20 @@ def test_release_fetch_submit_collect_autograde_feedback_as_three_users(hub, bro
     for page in [teacher, *students.values()]:
         page.context.close()
     print(f"the whole cycle took {time.monotonic() - started:.0f} s")
+
+
+def test_every_account_runs_the_interpreter_the_grader_runs(accounts):
+    """Students' and instructors' servers start the kit's environment as they are: the same
+    Python, the same packages. (The cycle above hides an unreadable folder above the
+    interpreter, so that it tests the course and not this machine's installation.)"""
+    home = Path(tempfile.mkdtemp(prefix="coursekit-env-"))
+    try:
+        home.chmod(0o755)
+        result = as_user(accounts["ck-ana"], home, sys.executable, "-c", SAME_PYTHON, expose=False)
+    finally:
+        shutil.rmtree(home)
+    blocked = unreadable_ancestor(Path(sys.base_prefix))
+    why = (f"; its interpreter lives in {sys.base_prefix}, under {blocked}, which other users may not enter: "
+           "they get the system's libpython and standard library with the environment's packages instead. "
+           "Build the environment from a Python every account can read") if blocked else ""
+    assert result.returncode == 0, f"another account cannot run {sys.prefix} as the grader does{why}.\n{result.stderr[-1500:]}"
