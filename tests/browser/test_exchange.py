@@ -12,6 +12,7 @@ the accounts, and removes those it created). Screenshots go to docs/screenshots/
 """
 from __future__ import annotations
 
+import json
 import os
 import pwd
 import re
@@ -46,10 +47,10 @@ SAME_PYTHON = (f"import sys; assert sys.version == {sys.version!r}, sys.version;
                "import numpy, matplotlib, nbgrader, jupyterlab, ipykernel, nbconvert, soupsieve; "
                "soupsieve.compile('img:not([alt])')")   # nbconvert's HTML export: fails on Python 3.11.2's re
 FOR_STUDENTS = {   # what a student's JupyterLab does not offer (as on a hub: instructors only)
-    "labconfig/page_config.json": '{"disabledExtensions": {"@jupyter/nbgrader:formgrader": true, '
-                                  '"@jupyter/nbgrader:course-list": true, "@jupyter/nbgrader:create-assignment": true}}',
-    "jupyter_server_config.json": '{"ServerApp": {"jpserver_extensions": {"nbgrader.server_extensions.formgrader": false, '
-                                  '"nbgrader.server_extensions.course_list": false}}}',
+    "labconfig/page_config.json": {"disabledExtensions": {
+        f"@jupyter/nbgrader:{name}": True for name in ("formgrader", "course-list", "create-assignment")}},
+    "jupyter_server_config.json": {"ServerApp": {"jpserver_extensions": {
+        f"nbgrader.server_extensions.{name}": False for name in ("formgrader", "course_list")}}},
 }
 
 
@@ -89,12 +90,12 @@ def as_user(user: pwd.struct_passwd, home: Path, *argv: str, expose: bool = True
 
 
 def user_env(user: pwd.struct_passwd, home: Path, **extra: str) -> dict[str, str]:
-    jupyter = home / ".local" / "share" / "jupyter"
+    jupyter, lab = home / ".local" / "share" / "jupyter", home / ".jupyter" / "lab"
     return {"PATH": os.path.dirname(sys.executable) + ":/usr/bin:/bin", "HOME": str(home),
             "USER": user.pw_name, "LOGNAME": user.pw_name, "SHELL": "/bin/sh", "LANG": "C.UTF-8",
             "JUPYTER_CONFIG_DIR": str(home / ".jupyter"), "JUPYTER_DATA_DIR": str(jupyter),
-            "JUPYTER_RUNTIME_DIR": str(jupyter / "runtime"), "JUPYTERLAB_SETTINGS_DIR": str(home / ".jupyter" / "lab" / "user-settings"),
-            "JUPYTERLAB_WORKSPACES_DIR": str(home / ".jupyter" / "lab" / "workspaces"), "PYTHONDONTWRITEBYTECODE": "1",
+            "JUPYTER_RUNTIME_DIR": str(jupyter / "runtime"), "JUPYTERLAB_SETTINGS_DIR": str(lab / "user-settings"),
+            "JUPYTERLAB_WORKSPACES_DIR": str(lab / "workspaces"), "PYTHONDONTWRITEBYTECODE": "1",
             "COURSEKIT_DATASETS": os.environ["COURSEKIT_DATASETS"], **extra}
 
 
@@ -128,7 +129,7 @@ def hub(accounts, released_course):
     exchange.mkdir()
     exchange.chmod(0o777)                      # root-owned, writable by all: nbgrader's requirement
     (site / "logs").mkdir()
-    servers, processes = {}, []
+    servers, processes, logs = {}, [], []
     try:
         for name, user in accounts.items():
             home = site / "home" / name
@@ -148,7 +149,7 @@ def hub(accounts, released_course):
                     f"c.Exchange.root = {str(exchange)!r}\n")
                 for relative, text in FOR_STUDENTS.items():
                     (home / ".jupyter" / relative).parent.mkdir(parents=True, exist_ok=True)
-                    (home / ".jupyter" / relative).write_text(text)
+                    (home / ".jupyter" / relative).write_text(json.dumps(text))
                 extra = {}
             chown_tree(home, user)
             home.chmod(0o700)
@@ -157,10 +158,11 @@ def hub(accounts, released_course):
             assert check.returncode == 0, f"{name} cannot run the kit's environment {sys.prefix}:\n{check.stderr}"
             token, port = secrets.token_hex(16), free_port()
             log = site / "logs" / f"{name}.log"
+            logs.append(open(log, "w"))
             lab = [sys.executable, "-m", "jupyter", "lab", "--no-browser", f"--port={port}",
                    "--ServerApp.ip=127.0.0.1", f"--ServerApp.token={token}", f"--ServerApp.root_dir={root}"]
             process = subprocess.Popen(as_user_command(user, lab, expose=True), cwd=root, env=env,
-                                       stdout=open(log, "w"), stderr=subprocess.STDOUT, start_new_session=True)
+                                       stdout=logs[-1], stderr=subprocess.STDOUT, start_new_session=True)
             processes.append(process)
             servers[name] = {"url": f"http://127.0.0.1:{port}", "token": token, "root": root, "home": home,
                              "log": log, "process": process, "user": user}
@@ -177,6 +179,8 @@ def hub(accounts, released_course):
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
+        for handle in logs:
+            handle.close()
         shutil.rmtree(site, ignore_errors=True)
 
 
@@ -311,8 +315,8 @@ def test_release_fetch_submit_collect_autograde_feedback_as_three_users(hub, bro
         assert meta.get("isolation"), f"{name} was not graded by the kit's SandboxedExecute: {meta}"
         print(f"{name} graded from the formgrader with isolation {meta['isolation']!r}")
 
-    formgrader_action(teacher, servers[INSTRUCTOR], "generate-feedback", f"Successfully generated feedback of '{ASSIGNMENT}'.")
-    formgrader_action(teacher, servers[INSTRUCTOR], "release-feedback", f"Successfully released feedback of '{ASSIGNMENT}'.")
+    for column, done in (("generate-feedback", "generated"), ("release-feedback", "released")):
+        formgrader_action(teacher, servers[INSTRUCTOR], column, f"Successfully {done} feedback of '{ASSIGNMENT}'.")
 
     leaks = hidden_test_lines()
     for name, (sample, points) in STUDENTS.items():
@@ -340,7 +344,8 @@ def test_release_fetch_submit_collect_autograde_feedback_as_three_users(hub, bro
     for name in STUDENTS:
         user, home = servers[name]["user"], servers[name]["home"]
         for private in ("inbound", "feedback"):
-            listing = as_user(user, home, sys.executable, "-c", f"import os; os.listdir({str(exchange / COURSE_ID / private)!r})")
+            folder = str(exchange / COURSE_ID / private)
+            listing = as_user(user, home, sys.executable, "-c", f"import os; os.listdir({folder!r})")
             assert "PermissionError" in listing.stderr, f"{name} could list {private}/"
     for page in [teacher, *students.values()]:
         page.context.close()
@@ -361,4 +366,5 @@ def test_every_account_runs_the_interpreter_the_grader_runs(accounts):
     why = (f"; its interpreter lives in {sys.base_prefix}, under {blocked}, which other users may not enter: "
            "they get the system's libpython and standard library with the environment's packages instead. "
            "Build the environment from a Python every account can read") if blocked else ""
-    assert result.returncode == 0, f"another account cannot run {sys.prefix} as the grader does{why}.\n{result.stderr[-1500:]}"
+    assert result.returncode == 0, \
+        f"another account cannot run {sys.prefix} as the grader does{why}.\n{result.stderr[-1500:]}"
