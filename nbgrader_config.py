@@ -67,5 +67,8 @@ c.SandboxedExecute.submission_timeout = 600    # seconds per notebook
 c.SandboxedExecute.memory_mb = 2048
 c.SandboxedExecute.isolation = "auto"          # full isolation when run as root
 
+# --- grades for the LMS: `nbgrader export --exporter=coursekit.lms.CanvasExport` (or MoodleExport) --
+c.LmsExport.roster = os.path.join(ROOT, "roster.csv")   # nbgrader_id,lms_id[,name,email,...]: see coursekit/lms.py
+
 # --- feedback: results and messages, never the hidden tests -----------------------------------
 c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, CSSHTMLHeaderPreprocessor]

@@ -244,8 +244,9 @@ def _private_root(spec: dict, uid: int) -> str:
     return workdir
 
 
-def _populate(workdir: str, spec: dict, uid: int) -> None:
-    """Copy the assignment's files (regular files only, never symlinks) into the workdir."""
+def _populate(workdir: str, spec: dict, uid: int | None) -> None:
+    """Copy the assignment's files (regular files only, never symlinks) into the workdir,
+    owned by ``uid`` (None: by whoever copies them, the grader itself without namespaces)."""
     os.makedirs(workdir, exist_ok=True)
     for name, host in spec["files"]:
         target = os.path.normpath(os.path.join(workdir, name))
@@ -253,9 +254,11 @@ def _populate(workdir: str, spec: dict, uid: int) -> None:
             continue
         os.makedirs(os.path.dirname(target), exist_ok=True)
         shutil.copyfile(host, target)
-        os.chown(target, uid, uid)
+        if uid is not None:
+            os.chown(target, uid, uid)
     for directory, _, _ in os.walk(workdir):
-        os.chown(directory, uid, uid)
+        if uid is not None:
+            os.chown(directory, uid, uid)
 
 
 def _set_limits(limits: dict, count_processes: bool) -> None:
@@ -280,7 +283,7 @@ def _student(spec: dict, session_fd: int, uid: int) -> None:
             _private_root(spec, uid)
         else:
             os.setpgid(0, 0)
-            _populate(spec["host_workdir"], spec, os.getuid())
+            _populate(spec["host_workdir"], spec, None)   # chown(uid, uid) would fail when gid != uid
             os.chdir(spec["host_workdir"])
         _set_limits(spec["limits"], count_processes=isolated)
         if isolated:

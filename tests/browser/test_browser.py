@@ -12,32 +12,16 @@ import os
 import re
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, run
+from tests.browser.conftest import CHROMIUM, free_port, shot, wait_for_server, write_lab_settings
+from tests.conftest import REPO
 
-pytestmark = pytest.mark.slow
-CHROMIUM = "/usr/bin/chromium"
-SHOTS = REPO / "docs" / "screenshots"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
-        "--disable-background-networking", "--disable-component-update"]
-SETTINGS = {  # JupyterLab user settings for the test server
-    "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
-    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false"},
-}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
 
 @pytest.fixture(scope="module")
@@ -49,10 +33,7 @@ def server(released_course, tmp_path_factory):
     course = home / "course"
     shutil.copytree(released_course, course)
     shutil.copytree(REPO / "submitted", course / "submitted", dirs_exist_ok=True)
-    settings = home / "lab-settings"
-    for name, values in SETTINGS.items():
-        (settings / name).parent.mkdir(parents=True, exist_ok=True)
-        (settings / name).write_text(json.dumps(values))
+    settings = write_lab_settings(home / "lab-settings")
     token, port = secrets.token_hex(16), free_port()
     env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
     env.update(JUPYTERLAB_SETTINGS_DIR=str(settings), JUPYTERLAB_WORKSPACES_DIR=str(home / "workspaces"),
@@ -64,28 +45,10 @@ def server(released_course, tmp_path_factory):
          "--ServerApp.ip=127.0.0.1", f"--ServerApp.token={token}", f"--ServerApp.root_dir={course}"],
         cwd=course, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=2)
-            break
-        except OSError:
-            if time.monotonic() > deadline or process.poll() is not None:
-                process.kill()
-                pytest.fail("the Jupyter server did not start:\n" + (home / "server.log").read_text()[-3000:])
-            time.sleep(0.5)
+    wait_for_server(process, url, token, home / "server.log")
     yield {"url": url, "token": token, "course": course}
     process.terminate()
     process.wait(timeout=30)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture
@@ -95,11 +58,6 @@ def page(browser, server):
     page.goto(f"{server['url']}/lab?token={server['token']}")      # logs in (cookie)
     yield page
     context.close()
-
-
-def shot(page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / name))
 
 
 def run_all(page, server, notebook: str) -> None:
