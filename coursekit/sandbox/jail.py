@@ -406,17 +406,21 @@ def _populate(workdir: str, spec: dict, uid: int) -> None:
         os.chown(directory, uid, uid)
 
 
-def _host_session(spec: dict) -> str:
+def _host_session(spec: dict, uid: int | None) -> str:
     """The landlock and none modes' folders in the session's private temporary directory (0700):
-    the working directory (data sets linked in read-only), a home and a /tmp."""
+    the working directory (data sets linked in read-only), a home and a /tmp; owned by ``uid``
+    when the grader is root."""
     base = spec["host_dir"]
     workdir = os.path.join(base, "home", spec["workdir"])
-    _populate(workdir, spec, os.getuid())
+    _populate(workdir, spec, os.getuid() if uid is None else uid)
     for host, name in spec["readonly_binds"]:
         target = os.path.normpath(os.path.join(workdir, name))
         if target.startswith(workdir + os.sep) and not os.path.lexists(target):
             os.symlink(host, target)
     os.makedirs(os.path.join(base, "tmp", "matplotlib"))
+    if uid is not None:
+        for folder in (base, f"{base}/home", f"{base}/tmp", f"{base}/tmp/matplotlib"):
+            os.chown(folder, uid, uid)
     return workdir
 
 
@@ -488,7 +492,7 @@ def _student(spec: dict, session_fd: int, uid: int) -> None:
             environment = sandbox_environment()
         else:
             os.setpgid(0, 0)
-            os.chdir(_host_session(spec))
+            os.chdir(_host_session(spec, uid or None))
             environment = sandbox_environment(os.path.join(spec["host_dir"], "home"),
                                               os.path.join(spec["host_dir"], "tmp"))
             tempfile.tempdir = environment["TMPDIR"]
@@ -504,6 +508,11 @@ def _student(spec: dict, session_fd: int, uid: int) -> None:
                 os.setresuid(uid, uid, uid)
             _shed_root()
             _set_limits(limits, limits["max_processes"])
+        elif uid:                                  # landlock or none as root: a uid of its own
+            _set_limits(limits, limits["max_processes"])
+            os.setgroups([])
+            os.setresgid(uid, uid, uid)
+            os.setresuid(uid, uid, uid)
         else:
             _set_limits(limits, _processes_of(os.getuid()) + limits["max_processes"])
         _libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
@@ -521,6 +530,7 @@ def _student(spec: dict, session_fd: int, uid: int) -> None:
             signal.signal(sig, signal.SIG_DFL)
         if mode == "landlock":
             _landlock(spec, os.getcwd())
+        spec.clear()                           # host paths of the course's files: not the student's
         if mode != "none":
             syscalls.apply(deny_sockets=mode == "landlock")
     except BaseException as exc:   # report, then die: never serve half-isolated
@@ -539,7 +549,7 @@ def _leader(spec: dict, session_fd: int, control_fd: int) -> None:
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     os.setsid()
     mode = spec["isolation"]
-    uid = spec["uid_base"] + os.getpid() if mode == "root" else 0
+    uid = spec["uid_base"] + os.getpid() if os.geteuid() == 0 else 0   # the session's own uid
     cgroup = None
     if mode in NAMESPACED:
         limits = spec["limits"]

@@ -81,7 +81,7 @@ def restrict(read_only: list[str], read_write: list[str]) -> int:
 def _allow(ruleset: int, path: str, rights: int) -> None:
     try:
         fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
-    except FileNotFoundError:
+    except (FileNotFoundError, PermissionError):    # nothing there for this process to reach
         return
     try:
         if not os.path.isdir(path):

@@ -4,13 +4,14 @@ grading machine keeps them (a virtual environment inside the course folder, a cl
 The zygote imports everything from the host's paths, then (for the namespace modes only)
 rewrites the paths it holds, once, before it forks any sandbox: ``sys.path``, ``sys.prefix`` and
 friends, every module's ``__file__``, ``__path__`` and spec, importer caches, the file name of
-every function's code, and path strings held in dictionaries, lists, sets and objects' attributes
-(matplotlib's font list...). The private root mounts the same directories at those neutral paths,
+every function's code, and path strings held in dictionaries, lists, sets, closures and objects' attributes
+(matplotlib's font list...), and every ``functools`` cache is emptied. The private root mounts the same directories at those neutral paths,
 so lazy imports and data files keep working. Not rewritten: strings inside tuples and in C-level
 state (for instance the interpreter's build-time configuration).
 """
 from __future__ import annotations
 
+import functools
 import gc
 import linecache
 import os
@@ -73,32 +74,50 @@ def rewrite(layout: tuple[tuple[str, str], ...]) -> int:
         if isinstance(obj, dict):
             changed += _rewrite_dict(obj, new)
         elif isinstance(obj, list):
-            for index, item in enumerate(obj):
+            for index, item in enumerate(list.copy(obj)):
                 if isinstance(item, str) and (value := new(item)) is not None:
-                    obj[index] = value
+                    list.__setitem__(obj, index, value)
                     changed += 1
         elif isinstance(obj, set):
-            found = {item: value for item in obj if isinstance(item, str) and (value := new(item)) is not None}
-            obj.difference_update(found)
-            obj.update(found.values())
+            found = {item: value for item in set.copy(obj)
+                     if isinstance(item, str) and (value := new(item)) is not None}
+            set.difference_update(obj, found)
+            set.update(obj, found.values())
             changed += len(found)
         elif isinstance(obj, types.FunctionType):
             try:
                 obj.__code__ = _code(obj.__code__, new, codes)
             except (TypeError, ValueError):
                 pass
+        elif isinstance(obj, types.CellType):        # a closure's variable (a hand-made cache)
+            try:
+                if isinstance(obj.cell_contents, str) and (value := new(obj.cell_contents)) is not None:
+                    obj.cell_contents = value
+                    changed += 1
+            except ValueError:                         # an empty cell
+                pass
+        elif isinstance(obj, functools._lru_cache_wrapper):
+            obj.cache_clear()                          # cached results may hold host paths
+        elif not isinstance(obj, (type, types.ModuleType)):
+            try:                                       # an instance's attributes (3.11 keeps them
+                attributes = object.__getattribute__(obj, "__dict__")   # outside a dict until asked)
+            except Exception:
+                continue
+            if isinstance(attributes, dict):
+                changed += _rewrite_dict(attributes, new)
     return changed
 
 
 def _rewrite_dict(obj: dict, new: Callable[[str], str | None]) -> int:
+    """Rewrite keys and values with dict's own methods (a subclass's may validate or load)."""
     changed = 0
-    keys = [key for key in obj if isinstance(key, str) and new(key) is not None]
+    keys = [key for key in dict.keys(obj) if isinstance(key, str) and new(key) is not None]
     for key in keys:
-        obj[new(key)] = obj.pop(key)
+        dict.__setitem__(obj, new(key), dict.pop(obj, key))
         changed += 1
-    for key, item in obj.items():
+    for key, item in list(dict.items(obj)):
         if isinstance(item, str) and (value := new(item)) is not None:
-            obj[key] = value
+            dict.__setitem__(obj, key, value)
             changed += 1
     return changed
 
