@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+from coursekit.sandbox.jail import MODES
 from tests.conftest import REPO, run
 
 pytestmark = pytest.mark.slow
@@ -187,4 +188,4 @@ def test_instructor_autogrades_a_submission_from_the_formgrader(page, server):
     assert "graded" in row.locator("td.status").inner_text()
     shot(page, "instructor-formgrader-autograded.png")
     graded = server["course"] / "autograded" / "ada" / "cnn_layers" / "cnn_layers.ipynb"
-    assert json.loads(graded.read_text())["metadata"]["coursekit"]["isolation"] in ("namespaces", "none")
+    assert json.loads(graded.read_text())["metadata"]["coursekit"]["isolation"] in MODES
