@@ -392,8 +392,9 @@ def _private_root(spec: dict, uid: int) -> str:
     return workdir
 
 
-def _populate(workdir: str, spec: dict, uid: int) -> None:
-    """Copy the assignment's files (regular files only, never symlinks) into the workdir."""
+def _populate(workdir: str, spec: dict, uid: int | None) -> None:
+    """Copy the assignment's files (regular files only, never symlinks) into the workdir, owned
+    by ``uid`` (``None``: by whoever copies them)."""
     os.makedirs(workdir, exist_ok=True)
     for name, host in spec["files"]:
         target = os.path.normpath(os.path.join(workdir, name))
@@ -401,9 +402,11 @@ def _populate(workdir: str, spec: dict, uid: int) -> None:
             continue
         os.makedirs(os.path.dirname(target), exist_ok=True)
         shutil.copyfile(host, target)
-        os.chown(target, uid, uid)
+        if uid is not None:
+            os.chown(target, uid, uid)
     for directory, _, _ in os.walk(workdir):
-        os.chown(directory, uid, uid)
+        if uid is not None:
+            os.chown(directory, uid, uid)
 
 
 def _host_session(spec: dict, uid: int | None) -> str:
@@ -412,7 +415,7 @@ def _host_session(spec: dict, uid: int | None) -> str:
     when the grader is root."""
     base = spec["host_dir"]
     workdir = os.path.join(base, "home", spec["workdir"])
-    _populate(workdir, spec, os.getuid() if uid is None else uid)
+    _populate(workdir, spec, uid)
     for host, name in spec["readonly_binds"]:
         target = os.path.normpath(os.path.join(workdir, name))
         if target.startswith(workdir + os.sep) and not os.path.lexists(target):
@@ -536,7 +539,10 @@ def _student(spec: dict, session_fd: int, uid: int) -> None:
     except BaseException as exc:   # report, then die: never serve half-isolated
         try:
             from coursekit.sandbox import protocol as wire
-            wire.send(socket.socket(fileno=session_fd), {"op": "setup_failed", "message": repr(exc)[:500]})
+            import traceback
+            where = traceback.extract_tb(exc.__traceback__)[-1]
+            wire.send(socket.socket(fileno=session_fd),
+                      {"op": "setup_failed", "message": f"{exc!r} in {where.name}, line {where.lineno}"[:500]})
         finally:
             os._exit(70)
     from coursekit.sandbox import child

@@ -38,7 +38,7 @@ USER = "coursekit-grader"
 SECRET = "only the grading user may read this"
 MODES_BELOW_ROOT = ("userns", "landlock", "none")
 HOSTILE = ["control_wrong_conv_forward", "read_instructor_files", "write_the_gradebook",
-           "delete_course_files", "fork_a_detached_child", "fork_bomb", "signal_everything"]
+           "fork_a_detached_child", "fork_bomb", "signal_everything"]
 IN_NONE = ["fork_a_detached_child"]          # what "none" must still survive (no isolation at all)
 
 PROBE = '''
