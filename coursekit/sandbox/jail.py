@@ -41,7 +41,6 @@ import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
 
 from coursekit.sandbox import landlock, layout, syscalls
 from coursekit.sandbox.cgroups import SessionCgroup

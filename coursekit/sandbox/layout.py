@@ -4,10 +4,11 @@ grading machine keeps them (a virtual environment inside the course folder, a cl
 The zygote imports everything from the host's paths, then (for the namespace modes only)
 rewrites the paths it holds, once, before it forks any sandbox: ``sys.path``, ``sys.prefix`` and
 friends, every module's ``__file__``, ``__path__`` and spec, importer caches, the file name of
-every function's code, and path strings held in dictionaries, lists, sets, closures and objects' attributes
-(matplotlib's font list...), and every ``functools`` cache is emptied. The private root mounts the same directories at those neutral paths,
-so lazy imports and data files keep working. Not rewritten: strings inside tuples and in C-level
-state (for instance the interpreter's build-time configuration).
+every function's code, path strings held in dictionaries (also those the collector no longer
+tracks), lists, sets, closures and objects' attributes (matplotlib's font list...); every
+``functools`` cache is emptied. The private root mounts the same directories at those neutral
+paths, so lazy imports and data files keep working. Not rewritten: strings inside tuples and in
+C-level state, and whatever raw memory still holds.
 """
 from __future__ import annotations
 
@@ -69,8 +70,8 @@ def rewrite(layout: tuple[tuple[str, str], ...]) -> int:
         pass
     sys.argv = ["python3"]
     sys.orig_argv = ["python3"]
-    codes: dict[int, types.CodeType] = {}
-    for obj in gc.get_objects():
+    codes: dict[int, tuple] = {}
+    for obj in _containers():
         if isinstance(obj, dict):
             changed += _rewrite_dict(obj, new)
         elif isinstance(obj, list):
@@ -106,6 +107,18 @@ def rewrite(layout: tuple[tuple[str, str], ...]) -> int:
             if isinstance(attributes, dict):
                 changed += _rewrite_dict(attributes, new)
     return changed
+
+
+def _containers():
+    """Every object the collector tracks, and the dictionaries it stopped tracking (those holding
+    only strings and numbers, like ``sysconfig``'s variables), found as the tracked ones' referents."""
+    seen: set[int] = set()
+    for obj in gc.get_objects():
+        yield obj
+        for ref in gc.get_referents(obj):
+            if type(ref) is dict and not gc.is_tracked(ref) and id(ref) not in seen:
+                seen.add(id(ref))
+                yield ref
 
 
 def _rewrite_dict(obj: dict, new: Callable[[str], str | None]) -> int:

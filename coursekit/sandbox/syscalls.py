@@ -4,8 +4,8 @@ Everything is allowed except what a numerical notebook never needs and an escape
 new namespaces, mounts, tracing or reading other processes, the kernel's keyrings, BPF, perf,
 userfaultfd and io_uring (large attack surfaces), modules, kexec, reboot, swap and file handles.
 Denied calls fail with EPERM (``clone3`` with ENOSYS, so glibc falls back to ``clone``, whose
-namespace flags the filter can see). System calls of another architecture (32-bit ``int 0x80``)
-kill the process: libseccomp's default for a foreign architecture.
+namespace flags the filter can see). System calls of another ABI (32-bit ``int 0x80``) kill
+the process.
 """
 from __future__ import annotations
 
@@ -43,6 +43,7 @@ def apply(deny_sockets: bool = False) -> None:
     import pyseccomp as seccomp
     fail = seccomp.ERRNO(errno.EPERM)
     rules = seccomp.SyscallFilter(seccomp.ALLOW)
+    rules.set_attr(seccomp.Attr.ACT_BADARCH, seccomp.KILL_PROCESS)     # 32-bit calls: not a thread, the process
     for name in DENIED:
         try:
             rules.add_rule(fail, name)

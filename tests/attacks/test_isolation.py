@@ -175,9 +175,10 @@ def graded(request, grading_user, released_course):
     assignment = Assignment.from_source(course / "source" / "cnn_layers" / "cnn_layers.ipynb")
     release = nbformat.read(course / "release" / "cnn_layers" / "cnn_layers.ipynb", as_version=4)
     submissions = _submissions(mode)
+    notebook = Path("cnn_layers", "cnn_layers.ipynb")
     secrets = {"the gradebook": str(course / "gradebook.db"), "a 0600 secret": str(secret),
-               "the source notebook": str(course / "source" / "cnn_layers" / "cnn_layers.ipynb"),
-               "another student's notebook": str(course / "submitted" / "aaa_canary" / "cnn_layers" / "cnn_layers.ipynb")}
+               "the source notebook": str(course / "source" / notebook),
+               "another student's notebook": str(course / "submitted" / "aaa_canary" / notebook)}
     for student, attack in submissions.items():
         path = course / "submitted" / student / "cnn_layers" / "cnn_layers.ipynb"
         path.parent.mkdir(parents=True)
