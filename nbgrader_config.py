@@ -65,7 +65,7 @@ c.SandboxedExecute.cell_timeout = 30           # seconds per cell or statement o
 c.SandboxedExecute.test_timeout = 60           # seconds per test cell spent in student code
 c.SandboxedExecute.submission_timeout = 600    # seconds per notebook
 c.SandboxedExecute.memory_mb = 2048
-c.SandboxedExecute.isolation = "auto"          # full isolation when run as root
+c.SandboxedExecute.isolation = "auto"          # the strongest mode here; "strict": root or userns, or refuse
 
 # --- grades for the LMS: `nbgrader export --exporter=coursekit.lms.CanvasExport` (or MoodleExport) --
 c.LmsExport.roster = os.path.join(ROOT, "roster.csv")   # nbgrader_id,lms_id[,name,email,...]: see coursekit/lms.py

@@ -14,6 +14,7 @@ class Flag(StrEnum):
     TOO_MANY_RESTARTS = "too-many-restarts"      # the restart budget ran out
     SUBMISSION_TIMEOUT = "submission-timeout"    # the notebook's time ran out
     GRADER_ERROR = "grader-error"                # the grader itself failed on a test: look at it
+    PARTIAL_ISOLATION = "partial-isolation"      # graded below full isolation (landlock or none)
     # the notebook file
     UNREADABLE = "unreadable"                    # not a notebook: graded as the untouched release
     EDITED_LOCKED_CELLS = "edited-locked-cells"
@@ -29,6 +30,8 @@ DESCRIPTIONS: dict[Flag, str] = {
     Flag.TOO_MANY_RESTARTS: "the sandbox had to be restarted too often; the rest was not run",
     Flag.SUBMISSION_TIMEOUT: "the notebook used up its time; what was left was not run",
     Flag.GRADER_ERROR: "the grader failed while running a test (a fault of the kit): look at it",
+    Flag.PARTIAL_ISOLATION: "the student's code ran below full isolation (Landlock only, or no "
+                            "sandbox): see the README's table of isolation modes",
     Flag.UNREADABLE: "the file was not a valid notebook and was graded as the untouched release",
     Flag.EDITED_LOCKED_CELLS: "read-only cells were edited (they were restored)",
     Flag.DELETED_LOCKED_CELLS: "read-only cells were deleted (they were restored)",

@@ -31,7 +31,7 @@ from traitlets import Dict, Enum, Float, Integer, List, Unicode
 from coursekit.assignment import Assignment
 from coursekit.flags import Flag
 from coursekit.runner import GradingConfig, NotebookGrader
-from coursekit.sandbox.jail import DEFAULT_PRELOAD, Limits, Zygote
+from coursekit.sandbox.jail import DEFAULT_PRELOAD, FULL_ISOLATION, MODES, Limits, Zygote
 
 _zygotes: dict[tuple, Zygote] = {}
 _assignments: dict[tuple, Assignment] = {}
@@ -75,8 +75,10 @@ class SandboxedExecute(NbGraderPreprocessor):
     test_timeout = Float(60.0, help="Seconds each test cell may spend in student code.").tag(config=True)
     submission_timeout = Float(600.0, help="Seconds for a whole notebook.").tag(config=True)
     max_restarts = Integer(20, help="Sandbox restarts allowed per notebook.").tag(config=True)
-    isolation = Enum(["auto", "namespaces", "none"], "auto",
-                     help="'namespaces' needs root; 'none' only limits resources.").tag(config=True)
+    isolation = Enum(["auto", "strict", *MODES], "auto",
+                     help="'auto': the strongest mode this machine allows; 'strict': full isolation "
+                          "(root or userns) or refuse to grade; or one of 'root' (namespaces, needs root), "
+                          "'userns' (unprivileged namespaces), 'landlock', 'none' (rlimits only).").tag(config=True)
     memory_mb = Integer(2048, help="Address space of each sandboxed process, in MiB.").tag(config=True)
     cpu_seconds = Integer(300, help="CPU seconds of each sandboxed process.").tag(config=True)
     max_processes = Integer(64, help="Processes a sandbox may run at once.").tag(config=True)
@@ -105,8 +107,11 @@ class SandboxedExecute(NbGraderPreprocessor):
         if nb.metadata["coursekit"]["flags"]:
             self.log.warning("%s/%s flagged: %s", ids.get("student"), ids["notebook"],
                              ", ".join(nb.metadata["coursekit"]["flags"]))
-        if report["isolation"] != "namespaces":
-            self.log.warning("Student code ran WITHOUT namespace isolation (run the grader as root)")
+        self.log.info("%s/%s graded in isolation mode %r", ids.get("student"), ids["notebook"], report["isolation"])
+        if report["isolation"] not in FULL_ISOLATION:
+            add_flags(nb, Flag.PARTIAL_ISOLATION)
+            self.log.warning("Student code ran in isolation mode %r, below full isolation (see the "
+                             "README's isolation modes)", report["isolation"])
         return nb, resources
 
 

@@ -40,7 +40,7 @@ from nbformat.v4 import new_output
 from coursekit.assignment import Assignment, TestCell, is_test_cell, nbgrader_meta
 from coursekit.flags import Flag
 from coursekit.sandbox.cells import PreparedCell, prepare
-from coursekit.sandbox.jail import Limits, SessionSpec, Zygote, isolation_available
+from coursekit.sandbox.jail import Limits, SessionSpec, Zygote, choose_isolation
 from coursekit.sandbox.protocol import MAX_RESULT_BYTES
 from coursekit.sandbox.session import CellResult, SandboxError, SandboxUnavailable, Session, StudentRaised
 
@@ -60,16 +60,14 @@ class GradingConfig:
     test_timeout: float = 60.0          # seconds per test cell, all its calls together
     submission_timeout: float = 600.0   # seconds for the whole notebook, everything included
     max_restarts: int = 20              # sandbox restarts per notebook and lane
-    isolation: str = "auto"             # "auto", "namespaces" or "none"
+    isolation: str = "auto"             # "auto", "strict" or one of jail.MODES
     uid_base: int = 200_000
     limits: Limits = field(default_factory=Limits)
     data_dirs: list[tuple[str, str]] = field(default_factory=list)  # read-only (host dir, name)
     notebook_text_cap: int = NOTEBOOK_TEXT_CAP
 
     def resolved_isolation(self) -> str:
-        if self.isolation == "auto":
-            return "namespaces" if isolation_available() else "none"
-        return self.isolation
+        return choose_isolation(self.isolation)
 
 
 class YourCodeStopped(Exception):

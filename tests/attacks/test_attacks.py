@@ -194,7 +194,7 @@ def test_the_attack_earns_no_point_its_code_did_not(attacked, attack):
     assert meta is not None, "the submission was not graded"
     assert set(meta["flags"]) >= attack.flags
     if attack.raw is None:
-        assert meta["isolation"] == "namespaces" and meta["limits"] == "cgroup"
+        assert meta["isolation"] == "root" and meta["limits"] == "cgroup"
     graded = attacked["course"] / "autograded" / attack.name
     assert not [p for p in graded.rglob("*") if p.is_symlink() or p.name in attack.links and p.name != "cnn_layers.ipynb"]
 

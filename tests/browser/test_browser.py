@@ -18,8 +18,9 @@ from pathlib import Path
 
 import pytest
 
+from coursekit.sandbox.jail import MODES
 from tests.browser.conftest import CHROMIUM, free_port, shot, wait_for_server, write_lab_settings
-from tests.conftest import REPO
+from tests.conftest import REPO, run
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -145,4 +146,4 @@ def test_instructor_autogrades_a_submission_from_the_formgrader(page, server):
     assert "graded" in row.locator("td.status").inner_text()
     shot(page, "instructor-formgrader-autograded.png")
     graded = server["course"] / "autograded" / "ada" / "cnn_layers" / "cnn_layers.ipynb"
-    assert json.loads(graded.read_text())["metadata"]["coursekit"]["isolation"] in ("namespaces", "none")
+    assert json.loads(graded.read_text())["metadata"]["coursekit"]["isolation"] in MODES
