@@ -16,12 +16,13 @@ sys.path.insert(0, ROOT)   # make the kit's own package importable for the nbgra
 from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor  # noqa: E402
 from nbgrader.preprocessors import (  # noqa: E402
     AssignLatePenalties, ClearHiddenTests, ClearMarkScheme, ClearOutput,
-    DeduplicateIds, Execute, GetGrades, IgnorePattern, IncludeHeaderFooter, LimitOutput, LockCells,
-    OverwriteCells, OverwriteKernelspec, SaveAutoGrades)
+    Execute, GetGrades, IgnorePattern, IncludeHeaderFooter, LimitOutput, LockCells,
+    OverwriteKernelspec, SaveAutoGrades)
 
 from coursekit.preprocessors import (  # noqa: E402
     DetectTampering, RecordFlags, SandboxedExecute, TolerantNotebookExporter, ValidateCellMetadata,
     remove_symlinks)
+from coursekit.structure import RebuildStructure  # noqa: E402
 
 c = get_config()  # noqa: F821 (provided by traitlets when it loads this file)
 
@@ -57,12 +58,13 @@ c.Execute.record_timing = False   # no run times in the committed solutions: reb
 # --- autograding ------------------------------------------------------------------------------
 c.Autograde.exporter_class = TolerantNotebookExporter
 c.Autograde.pre_convert_hook = remove_symlinks   # nbgrader would copy what links point to
+# RebuildStructure replaces nbgrader's DeduplicateIds and OverwriteCells (which raise on notebooks a
+# student can make): every test cell of the source once, in place, whatever the submission says
 c.Autograde.sanitize_preprocessors = [
-    ClearOutput, DeduplicateIds, DetectTampering, OverwriteKernelspec, OverwriteCells, ValidateCellMetadata]
+    ClearOutput, DetectTampering, OverwriteKernelspec, RebuildStructure, ValidateCellMetadata]
 c.Autograde.autograde_preprocessors = [
     SandboxedExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades,
     AssignLatePenalties, ValidateCellMetadata, RecordFlags]
-c.OverwriteCells.add_missing_cells = True      # a deleted test cell is put back and scored
 c.SandboxedExecute.cell_timeout = 30           # seconds per cell or statement of student code
 c.SandboxedExecute.test_timeout = 60           # seconds per test cell spent in student code
 c.SandboxedExecute.submission_timeout = 600    # seconds per notebook

@@ -2,7 +2,7 @@
 
 - ``SandboxedExecute`` replaces nbgrader's ``Execute`` in ``Autograde.autograde_preprocessors``:
   student code runs in the sandbox, tests run in the grading process.
-- ``DetectTampering`` (sanitize step, before ``OverwriteCells``) notes edited or deleted locked
+- ``DetectTampering`` (sanitize step, before ``RebuildStructure``) notes edited or deleted locked
   cells and a changed kernel in the notebook's metadata.
 - ``RecordFlags`` (last) marks flagged submissions in the gradebook, where the formgrader shows them.
 - ``TolerantNotebookExporter`` reads a submission that is not a valid notebook as the untouched
@@ -230,7 +230,7 @@ class TolerantNotebookExporter(NotebookExporter):
 
     def _repair_metadata(self, nb: Any, filename: str) -> None:
         """Cells whose nbgrader metadata nbgrader would reject become plain student cells
-        (grading goes on; a missing test cell is put back by OverwriteCells)."""
+        (grading goes on; a missing test cell is put back by RebuildStructure)."""
         for cell in nb.cells:
             problem = metadata_problem(cell)
             if problem is not None:
