@@ -19,10 +19,13 @@ from nbgrader.preprocessors import (  # noqa: E402
     Execute, GetGrades, IgnorePattern, IncludeHeaderFooter, LimitOutput, LockCells,
     OverwriteKernelspec, SaveAutoGrades)
 
+from coursekit import timestamps  # noqa: E402
+from coursekit.files import KeepSubmittedFiles, set_aside_links  # noqa: E402
+from coursekit.html import SanitizeHTML  # noqa: E402
 from coursekit.preprocessors import (  # noqa: E402
-    DetectTampering, RecordFlags, SandboxedExecute, TolerantNotebookExporter, ValidateCellMetadata,
-    remove_symlinks)
+    DetectTampering, RecordFlags, SandboxedExecute, TolerantNotebookExporter, ValidateCellMetadata)
 from coursekit.structure import RebuildStructure  # noqa: E402
+from coursekit.timestamps import GradedTimestamp, RecordingCollect  # noqa: E402
 
 c = get_config()  # noqa: F821 (provided by traitlets when it loads this file)
 
@@ -33,6 +36,11 @@ c.CourseDirectory.db_url = "sqlite:///" + os.path.join(ROOT, "gradebook.db")
 c.CourseDirectory.assignment_id = ""
 c.CourseDirectory.solution_directory = "solutions"
 c.Exchange.root = os.environ.get("NBGRADER_EXCHANGE", os.path.join(ROOT, "exchange"))
+# submission times come from what the instructor's side records, never from the timestamp.txt the
+# student's process writes (README, "Safety"); collect records when the student last changed the folder
+c.SubmissionTime.from_collection = True
+c.ExchangeFactory.collect = RecordingCollect
+timestamps.install()     # nbgrader's own commands read submission times through this setting
 c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", ".*"]
 
 # --- data sets: copied next to the notebooks by `coursekit build`, never committed --------------
@@ -57,14 +65,19 @@ c.Execute.record_timing = False   # no run times in the committed solutions: reb
 
 # --- autograding ------------------------------------------------------------------------------
 c.Autograde.exporter_class = TolerantNotebookExporter
-c.Autograde.pre_convert_hook = remove_symlinks   # nbgrader would copy what links point to
-# RebuildStructure replaces nbgrader's DeduplicateIds and OverwriteCells (which raise on notebooks a
-# student can make): every test cell of the source once, in place, whatever the submission says
+# nbgrader would follow links (as the instructor) and block on FIFOs: they are moved aside first
+c.Autograde.pre_convert_hook = set_aside_links
+# KeepSubmittedFiles: only notebooks (and declared data) of the student's land in autograded/ and
+# feedback/. RebuildStructure replaces nbgrader's DeduplicateIds and OverwriteCells (which raise on
+# notebooks a student can make): every test cell of the source once, in place, whatever the
+# submission says. SanitizeHTML: no active HTML of the student's in the feedback or the formgrader.
 c.Autograde.sanitize_preprocessors = [
-    ClearOutput, DetectTampering, OverwriteKernelspec, RebuildStructure, ValidateCellMetadata]
+    KeepSubmittedFiles, GradedTimestamp, ClearOutput, DetectTampering, OverwriteKernelspec,
+    RebuildStructure, ValidateCellMetadata]
 c.Autograde.autograde_preprocessors = [
-    SandboxedExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades,
+    SandboxedExecute, SanitizeHTML, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades,
     AssignLatePenalties, ValidateCellMetadata, RecordFlags]
+c.KeepSubmittedFiles.keep = {}                 # per assignment: globs of data students may hand in
 c.SandboxedExecute.cell_timeout = 30           # seconds per cell or statement of student code
 c.SandboxedExecute.test_timeout = 60           # seconds per test cell spent in student code
 c.SandboxedExecute.submission_timeout = 600    # seconds per notebook
@@ -73,3 +86,4 @@ c.SandboxedExecute.isolation = "auto"          # full isolation when run as root
 
 # --- feedback: results and messages, never the hidden tests -----------------------------------
 c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, CSSHTMLHeaderPreprocessor]
+c.HTMLExporter.sanitize_html = True            # the autograded notebook is clean already; clean again

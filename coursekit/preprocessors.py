@@ -16,6 +16,7 @@ import atexit
 import functools
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -199,18 +200,6 @@ class RecordFlags(NbGraderPreprocessor):
         return nb, resources
 
 
-def remove_symlinks(assignment: str = "", student: str = "", notebooks: list[str] | None = None) -> None:
-    """``Autograde.pre_convert_hook``: delete symbolic links from a submission before nbgrader
-    copies its files (nbgrader would follow them, as root, into autograded/ and feedback/)."""
-    folders = {os.path.dirname(os.path.abspath(nb)) for nb in notebooks or []}
-    for folder in folders:
-        for root, dirs, names in os.walk(folder):
-            for name in dirs + names:
-                path = os.path.join(root, name)
-                if os.path.islink(path) and not path.endswith(".ipynb"):
-                    os.unlink(path)
-
-
 class TolerantNotebookExporter(NotebookExporter):
     """Read submissions that are not valid notebooks as the untouched release, flagged."""
 
@@ -219,6 +208,7 @@ class TolerantNotebookExporter(NotebookExporter):
             if os.path.realpath(filename) != os.path.abspath(filename):
                 raise PermissionError("the submitted notebook is a symbolic link")
             nb = nbformat.read(filename, as_version=4)
+            self._repair_ids(nb, filename)
             nbformat.validate(nb)
         except Exception as exc:          # not JSON, not a notebook, not valid, or a link
             nb = self._placeholder(filename, resources or {})
@@ -227,6 +217,19 @@ class TolerantNotebookExporter(NotebookExporter):
                              filename, type(exc).__name__)
         self._repair_metadata(nb, filename)
         return self.from_notebook_node(nb, resources, **kw)
+
+    def _repair_ids(self, nb: Any, filename: str) -> None:
+        """Cell ids nbformat rejects (wrong characters, too long, not strings) are replaced."""
+        seen: set[str] = set()
+        for cell in nb.get("cells", []) if isinstance(nb.get("cells"), list) else []:
+            if not isinstance(cell, dict) or "id" not in cell:
+                continue
+            cell_id = cell["id"]
+            if not isinstance(cell_id, str) or not re.fullmatch(r"[a-zA-Z0-9-_]{1,64}", cell_id) or cell_id in seen:
+                cell["id"] = nbformat.v4.nbbase.random_cell_id()
+                add_flags(nb, Flag.METADATA_REPAIRED)
+                self.log.warning("%s: replaced an invalid cell id", filename)
+            seen.add(cell["id"])
 
     def _repair_metadata(self, nb: Any, filename: str) -> None:
         """Cells whose nbgrader metadata nbgrader would reject become plain student cells

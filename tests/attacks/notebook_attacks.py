@@ -22,6 +22,7 @@ class NotebookAttack(Attack):
     files: dict[str, bytes] = field(default_factory=dict)   # path in the submission -> content
     markdown: list[str] = field(default_factory=list)        # markdown cells added at the end
     raw_cells: list[str] = field(default_factory=list)       # raw cells added at the end
+    fifos: list[str] = field(default_factory=list)           # named pipes in the submission folder
 
 
 def grade_id(cell) -> str:
@@ -102,6 +103,21 @@ def the_tests_claimed_by_a_student_cell(nb) -> None:
         "schema_version": 3, "solution": False, "task": False}}))
 
 
+def invalid_cell_ids(nb) -> None:
+    """Cell ids nbformat's schema rejects (the notebook would not validate)."""
+    for i, cell in enumerate(nb.cells):
+        cell["id"] = f"not a valid id #{i}" if i % 2 else "x" * 100
+
+
+def html_in_tags_and_metadata(nb) -> None:
+    """Active HTML where templates write metadata: cell tags (CSS classes), a raw HTML cell,
+    the notebook's language."""
+    nb.cells[0].metadata["tags"] = ['x"><script>alert("tag")</script>', "fine-tag"]
+    nb.cells.append(nbformat.v4.new_raw_cell('<script>alert("raw html")</script><b>bold</b>',
+                                             metadata={"raw_mimetype": "text/html", "format": "text/html"}))
+    nb.metadata["language_info"] = {"name": '<script>alert("language")</script>'}
+
+
 def duplicate_cell_ids(nb) -> None:
     """Every cell given the same id (nbformat repairs it with a warning)."""
     for cell in nb.cells:
@@ -152,8 +168,16 @@ NOTEBOOK_ATTACKS: list[Attack] = [
                    answers={"pool_forward": "def pool_forward(A_prev, hparameters, mode='max'):\n    return None"},
                    expect=[3, 3, 8, 0, 8, 2, 2, 8], flags={"moved-locked-cells"}),
     NotebookAttack("duplicate_cell_ids", "junk", edit=duplicate_cell_ids),
+    NotebookAttack("invalid_cell_ids", "junk", edit=invalid_cell_ids, flags={"metadata-repaired"}),
+    NotebookAttack("garbled_timestamp", "junk", files={"timestamp.txt": b"the day before the deadline"}),
+    NotebookAttack("forged_early_timestamp", "junk", files={"timestamp.txt": b"2001-01-01 00:00:00.000000 UTC"}),
+    NotebookAttack("links_and_a_fifo_beside_the_notebook", "junk", fifos=["pipe"], links={
+        "zeros": "/dev/zero", "source_copy": "../../../source", "shadow": "/etc/shadow",
+        "gradebook.db": "../../../gradebook.db"}, flags={"links-set-aside"}),
     NotebookAttack("student_modules_beside_the_notebook", "junk", files=STUDENT_FILES,
                    flags={"files-not-kept"}),
     NotebookAttack("scripts_in_markdown_raw_and_outputs", "junk", markdown=XSS_MARKDOWN, raw_cells=XSS_RAW,
                    cells=[XSS_OUTPUT], flags={"html-sanitized"}),
+    NotebookAttack("html_in_tags_raw_html_and_language", "junk", edit=html_in_tags_and_metadata,
+                   flags={"html-sanitized"}),
 ]
