@@ -219,10 +219,16 @@ class TolerantNotebookExporter(NotebookExporter):
         return self.from_notebook_node(nb, resources, **kw)
 
     def _repair_ids(self, nb: Any, filename: str) -> None:
-        """Cell ids nbformat rejects (wrong characters, too long, not strings) are replaced."""
+        """Cell ids nbformat rejects (wrong characters, too long, not strings) are replaced, and
+        repeated tags dropped, so that such a notebook is read rather than graded as unreadable."""
         seen: set[str] = set()
         for cell in nb.get("cells", []) if isinstance(nb.get("cells"), list) else []:
-            if not isinstance(cell, dict) or "id" not in cell:
+            if not isinstance(cell, dict):
+                continue
+            tags = cell.get("metadata", {}).get("tags") if isinstance(cell.get("metadata"), dict) else None
+            if isinstance(tags, list) and len(set(map(str, tags))) != len(tags):
+                cell["metadata"]["tags"] = list(dict.fromkeys(str(t) for t in tags))   # nbformat wants them unique
+            if "id" not in cell:
                 continue
             cell_id = cell["id"]
             if not isinstance(cell_id, str) or not re.fullmatch(r"[a-zA-Z0-9-_]{1,64}", cell_id) or cell_id in seen:

@@ -7,8 +7,10 @@ leaves the submission ungraded. ``RebuildStructure`` replaces both: whatever the
 cells and their metadata say, the notebook it returns has
 
 - every read-only (locked) cell of the source exactly once, with the source's text (hidden tests
-  included), type and metadata, kept where the student left it when that place is right relative
-  to the answer cells, otherwise put back after the graded cell before it in the source;
+  included), type and metadata, kept where the student left it when the answer cell before it
+  is the one before it in the source, otherwise put back after the graded cell before it in the
+  source (a cell
+  claiming a locked cell's id but defining a graded function stays, as a student cell);
 - every answer (solution) cell once: the last cell with its grade_id that defines its function,
   else the last cell defining the function (``def <name>(``), else the last cell with its
   grade_id; when none exists and no cell defines the function, the released stub;
@@ -66,9 +68,9 @@ def defines(cell: Any, function: str | None) -> bool:
             and re.search(rf"\bdef\s+{re.escape(function)}\s*\(", str(cell.get("source", ""))) is not None)
 
 
-def template(source_nb: Any, gradebook: Gradebook, notebook: str, assignment: str) -> list[GradedCell]:
-    """The graded cells of a source notebook, in order, as the gradebook knows them."""
-    known = gradebook.find_notebook(notebook, assignment)
+def template(source_nb: Any, known: Any) -> list[GradedCell]:
+    """The graded cells of a source notebook, in order, as the gradebook's notebook ``known``
+    (``Gradebook.find_notebook``) holds them."""
     points = {c.name: float(c.max_score) for c in known.grade_cells}
     solutions = {c.name for c in known.solution_cells}
     stored = {c.name: c for c in known.source_cells}
@@ -115,11 +117,11 @@ class _Rebuild:
             graded = self.by_id.get(grade_id) if isinstance(grade_id, str) else None
             if i in chosen:
                 seq.append(("answer", (self.by_id[chosen[i]], cell)))
-            elif graded is not None and not graded.answer:
-                seq.append(("candidate", (graded, i)))
-            else:
+            elif graded is not None and not graded.answer and not self._defines_answer(cell):
+                seq.append(("candidate", (graded, i)))     # a copy of a locked cell: restored from the source
+            else:                                          # a student's cell, whatever it claims
                 if graded is not None:
-                    self.flags.add(Flag.DUPLICATED_CELLS)
+                    self.flags.add(Flag.DUPLICATED_CELLS if graded.answer else Flag.ROLES_REMOVED)
                 seq.append(("plain", self._plain(cell)))
         for grade_id, i in answers.items():
             if i is None and not any(defines(c, self.by_id[grade_id].function) for c in self.cells):
@@ -138,8 +140,7 @@ class _Rebuild:
             taken |= set(both[-1:])
         for g in answers:                           # the grade_id is gone: the function it defines
             if result[g.grade_id] is None:
-                found = [i for i, c in enumerate(self.cells) if i not in taken and defines(c, g.function)
-                         and not self._claims_locked(c)]
+                found = [i for i, c in enumerate(self.cells) if i not in taken and defines(c, g.function)]
                 if found:
                     result[g.grade_id] = found[-1]
                     taken.add(found[-1])
@@ -152,9 +153,9 @@ class _Rebuild:
                     taken.add(found[-1])
         return result
 
-    def _claims_locked(self, cell: Any) -> bool:
-        graded = self.by_id.get(nbgrader_meta(cell).get("grade_id"))   # type: ignore[arg-type]
-        return graded is not None and not graded.answer
+    def _defines_answer(self, cell: Any) -> bool:
+        """A cell with a graded function in it is the student's, whatever id it claims."""
+        return any(defines(cell, g.function) for g in self.graded if g.answer)
 
     def _plain(self, cell: Any) -> Any:
         """A student cell: never an nbgrader role."""
@@ -165,11 +166,10 @@ class _Rebuild:
             del cell.metadata["nbgrader"]
         return cell
 
-    def _segment(self, seq: list[tuple[str, Any]], pos: int) -> tuple[str | None, str | None]:
-        """The answers just before and just after position ``pos`` of the sequence."""
-        before = next((e[1][0].grade_id for e in reversed(seq[:pos]) if e[0] == "answer"), None)
-        after = next((e[1][0].grade_id for e in seq[pos + 1:] if e[0] == "answer"), None)
-        return before, after
+    def _answer_before(self, seq: list[tuple[str, Any]], pos: int) -> str | None:
+        """The answer nearest before position ``pos`` of the sequence (a locked cell is in its
+        place when that is the answer before it in the source)."""
+        return next((e[1][0].grade_id for e in reversed(seq[:pos]) if e[0] == "answer"), None)
 
     def _source_segment(self, g: GradedCell) -> tuple[str | None, str | None]:
         before = next((h.grade_id for h in reversed(self.graded[:g.index]) if h.answer), None)
@@ -184,7 +184,7 @@ class _Rebuild:
                 continue
             g = item[0]
             segment = self._source_segment(g)
-            if (g.grade_id not in kept and self._segment(seq, pos) == segment
+            if (g.grade_id not in kept and self._answer_before(seq, pos) == segment[0]
                     and last_in_segment.get(segment, -1) < g.index):
                 kept[g.grade_id] = pos
                 last_in_segment[segment] = g.index
@@ -277,7 +277,7 @@ class RebuildStructure(NbGraderPreprocessor):
         source = nbformat.read(source_notebook(self.config, ids["assignment"], ids["notebook"]), as_version=4)
         with Gradebook(ids["db_url"]) as gb:
             try:
-                graded = template(source, gb, ids["notebook"], ids["assignment"])
+                graded = template(source, gb.find_notebook(ids["notebook"], ids["assignment"]))
             except MissingEntry:
                 self.log.warning("%s is not in the gradebook: nothing to rebuild", ids["notebook"])
                 return nb, resources
