@@ -11,6 +11,9 @@ from typing import Any
 import nbformat
 from hypothesis import strategies as st
 
+from coursekit.assignment import nbgrader_meta
+from coursekit.preprocessors import TolerantNotebookExporter
+
 GRADE_IDS = ["zero_pad", "conv_forward", "pool_backward", "packages", "figure_zero_padding",
              "test_zero_pad_published", "test_conv_forward_fresh_inputs", "test_pool_backward_stride",
              "test_bonus", "not_in_the_gradebook", ""]
@@ -99,3 +102,20 @@ def apply(nb: Any, drawn: list[tuple]) -> Any:
         elif op == "cell_id":
             cell["id"] = args[1]
     return nb
+
+
+def as_read(nb: Any) -> Any:
+    """The notebook as the kit's exporter reads it from disk: JSON, ids and metadata repaired."""
+    nb = nbformat.reads(nbformat.writes(nb), as_version=4)
+    exporter = TolerantNotebookExporter()
+    exporter._repair_ids(nb, "submission")
+    exporter._repair_metadata(nb, "submission")
+    nbformat.validate(nb)
+    return nb
+
+
+def intact_answers(submitted: Any, reference: Any) -> set[str]:
+    """Functions whose answer text is still in a code cell of the edited submission."""
+    texts = {c.source for c in submitted.cells if c.cell_type == "code"}
+    return {nbgrader_meta(c)["grade_id"] for c in reference.cells
+            if nbgrader_meta(c).get("solution") and c.source in texts}

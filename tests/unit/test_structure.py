@@ -12,12 +12,12 @@ from hypothesis import strategies as st
 from nbgrader.utils import compute_checksum
 
 from coursekit.assignment import Assignment, nbgrader_meta
-from coursekit.preprocessors import TolerantNotebookExporter, metadata_problem
+from coursekit.preprocessors import metadata_problem
 from coursekit.samples import make_submission
 from coursekit.structure import CELL_ID, GradedCell, rebuild, template
 from tests.attacks import notebook_attacks as attacks
 from tests.conftest import REPO
-from tests.notebook_edits import apply, edits
+from tests.notebook_edits import apply, as_read, edits, intact_answers
 
 SOURCE = REPO / "source" / "cnn_layers" / "cnn_layers.ipynb"
 RELEASE = REPO / "release" / "cnn_layers" / "cnn_layers.ipynb"
@@ -49,16 +49,6 @@ GRADED = template(SOURCE_NB, known_from_files(SOURCE_NB, RELEASE_NB))
 ASSIGNMENT = Assignment.from_source(SOURCE)
 RIGHT = make_submission(RELEASE_NB, ASSIGNMENT, {})
 WRONG = make_submission(RELEASE_NB, ASSIGNMENT, {f: None for f in ASSIGNMENT.functions[::2]})
-EXPORTER = TolerantNotebookExporter()
-
-
-def as_read(nb):
-    """The notebook as the kit's exporter reads it from disk: JSON, ids and metadata repaired."""
-    nb = nbformat.reads(nbformat.writes(nb), as_version=4)
-    EXPORTER._repair_ids(nb, "submission")
-    EXPORTER._repair_metadata(nb, "submission")
-    nbformat.validate(nb)
-    return nb
 
 
 def check_structure(nb, graded: list[GradedCell]) -> None:
@@ -91,13 +81,6 @@ def check_structure(nb, graded: list[GradedCell]) -> None:
             assert low < positions[g.grade_id] < high, g.grade_id
             assert last_index.get((before, after), -1) < positions[g.grade_id]
             last_index[(before, after)] = positions[g.grade_id]
-
-
-def intact_answers(submitted, reference) -> set[str]:
-    """Functions whose answer text is still in a code cell of the edited submission."""
-    texts = {c.source for c in submitted.cells if c.cell_type == "code"}
-    return {nbgrader_meta(c)["grade_id"] for c in reference.cells
-            if nbgrader_meta(c).get("solution") and c.source in texts}
 
 
 @pytest.mark.parametrize("edit", [attacks.delete_all_tests, attacks.duplicate_a_test_before_itself,
