@@ -87,22 +87,50 @@ def write_submission(course: Path, student: str, attack: NotebookAttack | dict, 
     return path
 
 
-@pytest.fixture(scope="module")
-def graded(released_course, tmp_path_factory):
-    course = tmp_path_factory.mktemp("notebook_attacks") / "course"
+def attacked_course(released_course: Path, target: Path) -> tuple[Path, Assignment]:
+    course = target / "course"
     shutil.copytree(released_course, course)
     assignment = Assignment.from_source(course / "source" / "cnn_layers" / "cnn_layers.ipynb")
     release = nbformat.read(course / "release" / "cnn_layers" / "cnn_layers.ipynb", as_version=4)
     write_submission(course, "aaa_control", {}, assignment, release)
     for attack in NOTEBOOK_ATTACKS:
         write_submission(course, attack.name, attack, assignment, release)
+    return course, assignment
+
+
+def outcome(course: Path, assignment: Assignment) -> dict[str, tuple]:
+    """Per student: scores, flags and the files of the autograded folder."""
+    rows = {row.student: [row.scores[f] for f in assignment.functions]
+            for row in table(f"sqlite:///{course / 'gradebook.db'}", assignment)}
+    result = {}
+    for student, scores in rows.items():
+        folder = course / "autograded" / student / "cnn_layers"
+        flags = nbformat.read(folder / "cnn_layers.ipynb", as_version=4).metadata["coursekit"]["flags"]
+        result[student] = (scores, sorted(flags), sorted(str(p.relative_to(folder)) for p in folder.rglob("*")))
+    return result
+
+
+@pytest.fixture(scope="module")
+def graded(released_course, tmp_path_factory):
+    course, assignment = attacked_course(released_course, tmp_path_factory.mktemp("notebook_attacks"))
     before = regular_files(course / "submitted")
     result = run(course, "nbgrader", "autograde", "cnn_layers", "--log-level=WARN", check=False, timeout=1800)
     feedback = run(course, "nbgrader", "generate_feedback", "cnn_layers", "--log-level=WARN", check=False,
                    timeout=1200)
     rows = {row.student: [row.scores[f] for f in assignment.functions]
             for row in table(f"sqlite:///{course / 'gradebook.db'}", assignment)}
-    return {"course": course, "result": result, "feedback": feedback, "rows": rows, "before": before}
+    return {"course": course, "result": result, "feedback": feedback, "rows": rows, "before": before,
+            "outcome": outcome(course, assignment)}
+
+
+@pytest.mark.slow
+def test_coursekit_grade_gives_the_same_scores_flags_and_files(graded, released_course, tmp_path):
+    course, assignment = attacked_course(released_course, tmp_path)
+    run(course, "coursekit", "grade", "cnn_layers", timeout=1800)
+    assert outcome(course, assignment) == graded["outcome"]
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        forged = gb.find_submission("cnn_layers", "forged_early_timestamp").timestamp
+    assert forged is not None and forged.year > 2001
 
 
 @pytest.mark.slow
