@@ -40,8 +40,7 @@ SET_ASIDE = ".set-aside"
 
 def is_code(relative: str) -> bool:
     parts = Path(relative).parts
-    return relative.lower().endswith(CODE_SUFFIXES) or any(p.endswith(".egg-info") or p.endswith(".dist-info")
-                                                           for p in parts)
+    return relative.lower().endswith(CODE_SUFFIXES) or any(p.endswith((".egg-info", ".dist-info")) for p in parts)
 
 
 class KeepSubmittedFiles(NbGraderPreprocessor):
@@ -118,7 +117,7 @@ def kept_files(submitted: Path, assignment: str, ignore: list[str], config: Any)
     """The submission's files ``coursekit grade`` copies: those the policy keeps."""
     policy = KeepSubmittedFiles(config=config)
     return [rel for rel in student_files(submitted, ignore)
-            if policy.allowed(assignment, rel) and not Path(rel).parts[0] == DATA_FOLDER
+            if policy.allowed(assignment, rel) and Path(rel).parts[0] != DATA_FOLDER
             and Path(submitted, rel).is_file() and not Path(submitted, rel).is_symlink()]
 
 

@@ -33,7 +33,7 @@ from coursekit.flags import Flag
 URL_SCHEMES = {"http", "https", "mailto", "attachment"}
 SAFE_TAG = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 ACTIVE = re.compile(r"<\s*(script|iframe|object|embed|form|style|svg|math|meta|link|base|frame)|"
-                    r"\son\w+\s*=|javascript\s*:|vbscript\s*:|data\s*:\s*text/html", re.I)
+                    r"\son\w+\s*=|javascript\s*:|vbscript\s*:|data\s*:\s*text/html", re.IGNORECASE)
 IMAGE_TYPES = ("image/png", "image/jpeg", "image/gif")
 
 

@@ -74,11 +74,11 @@ def template(source_nb: Any, known: Any) -> list[GradedCell]:
     points = {c.name: float(c.max_score) for c in known.grade_cells}
     solutions = {c.name for c in known.solution_cells}
     stored = {c.name: c for c in known.source_cells}
-    cells = []
+    cells: list[GradedCell] = []
     for cell in source_nb.cells:
         meta = nbgrader_meta(cell)
         grade_id = meta.get("grade_id")
-        if grade_id not in stored or any(c.grade_id == grade_id for c in cells):
+        if not isinstance(grade_id, str) or grade_id not in stored or any(c.grade_id == grade_id for c in cells):
             continue
         record = stored[grade_id]
         answer = grade_id in solutions
@@ -123,8 +123,8 @@ class _Rebuild:
                 if graded is not None:
                     self.flags.add(Flag.DUPLICATED_CELLS if graded.answer else Flag.ROLES_REMOVED)
                 seq.append(("plain", self._plain(cell)))
-        for grade_id, i in answers.items():
-            if i is None and not any(defines(c, self.by_id[grade_id].function) for c in self.cells):
+        for grade_id, where in answers.items():
+            if where is None and not any(defines(c, self.by_id[grade_id].function) for c in self.cells):
                 self.flags.add(Flag.ANSWER_MISSING)
                 self._insert(seq, self.by_id[grade_id], ("answer", (self.by_id[grade_id], None)))
         self._place_locked(seq, claims)

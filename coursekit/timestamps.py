@@ -40,7 +40,7 @@ from nbgrader.exchange.default.collect import ExchangeCollect
 from nbgrader.preprocessors import NbGraderPreprocessor
 from nbgrader.utils import parse_utc
 from traitlets import Bool
-from traitlets.config import LoggingConfigurable
+from traitlets.config import Application, LoggingConfigurable
 
 _STOCK = CourseDirectory.get_existing_timestamp
 
@@ -51,6 +51,17 @@ class SubmissionTime(LoggingConfigurable):
                                       "students write.").tag(config=True)
 
 
+def from_collection(coursedir: CourseDirectory) -> bool:
+    """The setting as the running command sees it. nbgrader's apps make their CourseDirectory
+    before reading nbgrader_config.py, so its ``config`` may lack the section: the application's
+    has it."""
+    configs = [coursedir.config] + ([Application.instance().config] if Application.initialized() else [])
+    for config in configs:
+        if "SubmissionTime" in config:
+            return bool(SubmissionTime(config=config).from_collection)
+    return bool(SubmissionTime().from_collection)
+
+
 def record_path(folder: str | os.PathLike) -> Path:
     folder = Path(folder)
     return folder.parent / f".{folder.name}.collected.json"
@@ -59,8 +70,8 @@ def record_path(folder: str | os.PathLike) -> Path:
 def newest_ctime(folder: str | os.PathLike) -> datetime.datetime | None:
     """The latest inode change under ``folder`` (links not followed), as naive UTC."""
     newest = None
-    for root, dirs, names in os.walk(folder):
-        for name in [""] + dirs + names:
+    for root, dirs, names in os.walk(str(folder)):
+        for name in ["", *dirs, *names]:
             try:
                 ctime = os.lstat(os.path.join(root, name)).st_ctime
             except OSError:
@@ -68,7 +79,7 @@ def newest_ctime(folder: str | os.PathLike) -> datetime.datetime | None:
             newest = ctime if newest is None else max(newest, ctime)
     if newest is None:
         return None
-    return datetime.datetime.fromtimestamp(newest, datetime.timezone.utc).replace(tzinfo=None)
+    return datetime.datetime.fromtimestamp(newest, datetime.UTC).replace(tzinfo=None)
 
 
 def recorded_time(folder: str | os.PathLike) -> datetime.datetime | None:
@@ -80,7 +91,7 @@ def recorded_time(folder: str | os.PathLike) -> datetime.datetime | None:
 
 def submission_time(coursedir: CourseDirectory, folder: str | os.PathLike) -> datetime.datetime | None:
     """The submission time of ``submitted/<student>/<assignment>`` under the course's setting."""
-    if not SubmissionTime(config=coursedir.config).from_collection:
+    if not from_collection(coursedir):
         return _stock_or_none(coursedir, folder)
     when = recorded_time(folder)
     if when is None and Path(folder).is_dir():
@@ -93,7 +104,7 @@ def submission_time(coursedir: CourseDirectory, folder: str | os.PathLike) -> da
 def _stock_or_none(coursedir: CourseDirectory, folder: str | os.PathLike) -> datetime.datetime | None:
     try:
         return _STOCK(coursedir, str(folder))
-    except Exception as exc:         # a malformed timestamp.txt: no time rather than no grade
+    except Exception as exc:  # noqa: BLE001 (nbgrader fails with its own types): no time rather than no grade
         coursedir.log.warning("%s: unreadable timestamp.txt (%s)", folder, type(exc).__name__)
         return None
 
@@ -151,7 +162,7 @@ class RecordingCollect(ExchangeCollect):
         except (OSError, UnicodeDecodeError):
             claimed = None
         super().do_copy(src, dest)
-        now = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+        now = datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
         record = {"changed": (changed or now).isoformat(), "collected": now.isoformat(),
                   "student_timestamp": claimed, "inbound": os.path.basename(src)}
         record_path(dest).write_text(json.dumps(record, indent=1))

@@ -17,11 +17,15 @@ from nbgrader.api import Gradebook
 from coursekit.assignment import Assignment
 from coursekit.samples import make_submission
 from coursekit.scores import table
-from tests.attacks.notebook_attacks import NOTEBOOK_ATTACKS, STUDENT_FILES, NotebookAttack
+from tests.attacks.notebook_attacks import (
+    NOTEBOOK_ATTACKS,
+    STUDENT_FILES,
+    NotebookAttack,
+)
 from tests.conftest import run
 
 FULL = [3, 3, 8, 6, 8, 2, 2, 8]
-ACTIVE_HTML = re.compile(r"<\s*(script|iframe|object|embed|form|svg)|\son\w+\s*=|javascript:", re.I)
+ACTIVE_HTML = re.compile(r"<\s*(script|iframe|object|embed|form|svg)|\son\w+\s*=|javascript:", re.IGNORECASE)
 ACTIVE_TAGS = {"script", "iframe", "object", "embed", "form", "svg", "frame", "base", "meta", "link"}
 
 
@@ -39,7 +43,7 @@ class ActiveElements(HTMLParser):
         if tag in ACTIVE_TAGS - {"script", "meta", "link"}:
             self.found.append(tag)
         for name, value in attrs:
-            if name.startswith("on") or re.match(r"\s*(javascript|vbscript|data):", value or "", re.I) \
+            if name.startswith("on") or re.match(r"\s*(javascript|vbscript|data):", value or "", re.IGNORECASE) \
                     and name in ("href", "src", "action", "formaction", "xlink:href"):
                 self.found.append(f"{tag} {name}={value!r}")
 
