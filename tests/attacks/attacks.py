@@ -298,3 +298,4 @@ def _gut_tests(nb) -> None:
             cell.source = "pass  # the tests were in my way"
         keep.append(cell)
     nb.cells = keep
+import tests.attacks.notebook_attacks  # noqa: E402,F401 (adds the notebook, file and HTML attacks to ATTACKS)

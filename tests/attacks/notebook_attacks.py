@@ -3,8 +3,8 @@
 Each is a right submission (the reference answers) with its structure, metadata, files or
 markdown changed. Issue 16's five breakages made stock nbgrader's sanitize steps raise (the
 submission ended ungraded); now each must be graded with full marks and flagged. ``files`` are
-written into the submission folder (only ``test_notebook_attacks.py`` writes them; the main
-suite grades these attacks without them).
+written into the submission folder by ``test_notebook_attacks.py``; the attacks that need no
+more than the main suite's fields (answers, cells, edit, links) join its ``ATTACKS`` too.
 """
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import nbformat
 
 from coursekit.assignment import nbgrader_meta
-from tests.attacks.attacks import Attack
+from tests.attacks.attacks import ATTACKS, Attack
 
 
 @dataclass
@@ -181,3 +181,6 @@ NOTEBOOK_ATTACKS: list[Attack] = [
     NotebookAttack("html_in_tags_raw_html_and_language", "junk", edit=html_in_tags_and_metadata,
                    flags={"html-sanitized"}),
 ]
+
+# the main suite (test_attacks.py) grades the attacks it can write as they are
+ATTACKS.extend(a for a in NOTEBOOK_ATTACKS if not (a.files or a.markdown or a.raw_cells or a.fifos))
