@@ -12,12 +12,16 @@ import os
 from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
 from nbgrader.preprocessors import (
     AssignLatePenalties, ClearHiddenTests, ClearMarkScheme, ClearOutput,
-    DeduplicateIds, Execute, GetGrades, IgnorePattern, IncludeHeaderFooter, LimitOutput, LockCells,
-    OverwriteCells, OverwriteKernelspec, SaveAutoGrades)
+    Execute, GetGrades, IgnorePattern, IncludeHeaderFooter, LimitOutput, LockCells,
+    OverwriteKernelspec, SaveAutoGrades)
 
-from coursekit.preprocessors import (  # the kit, installed in the environment (pyproject.toml)
-    DetectTampering, RecordFlags, SandboxedExecute, TolerantNotebookExporter, ValidateCellMetadata,
-    remove_symlinks)
+from coursekit import timestamps  # the kit, installed in the environment (pyproject.toml)
+from coursekit.files import KeepSubmittedFiles, set_aside_links
+from coursekit.html import SanitizeHTML
+from coursekit.preprocessors import (
+    DetectTampering, RecordFlags, SandboxedExecute, TolerantNotebookExporter, ValidateCellMetadata)
+from coursekit.structure import RebuildStructure
+from coursekit.timestamps import GradedTimestamp, RecordingCollect
 
 ROOT = os.path.dirname(os.path.abspath(__file__))   # the course directory: where this file is
 
@@ -30,6 +34,11 @@ c.CourseDirectory.db_url = "sqlite:///" + os.path.join(ROOT, "gradebook.db")
 c.CourseDirectory.assignment_id = ""
 c.CourseDirectory.solution_directory = "solutions"
 c.Exchange.root = os.environ.get("NBGRADER_EXCHANGE", os.path.join(ROOT, "exchange"))
+# submission times come from what the instructor's side records, never from the timestamp.txt the
+# student's process writes (README, "Safety"); collect records when the student last changed the folder
+c.SubmissionTime.from_collection = True
+c.ExchangeFactory.collect = RecordingCollect
+timestamps.install()     # nbgrader's own commands read submission times through this setting
 c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", ".*"]
 
 # --- data sets: copied next to the notebooks by `coursekit build`, never committed --------------
@@ -54,13 +63,19 @@ c.Execute.record_timing = False   # no run times in the committed solutions: reb
 
 # --- autograding ------------------------------------------------------------------------------
 c.Autograde.exporter_class = TolerantNotebookExporter
-c.Autograde.pre_convert_hook = remove_symlinks   # nbgrader would copy what links point to
+# nbgrader would follow links (as the instructor) and block on FIFOs: they are moved aside first
+c.Autograde.pre_convert_hook = set_aside_links
+# KeepSubmittedFiles: only notebooks (and declared data) of the student's land in autograded/ and
+# feedback/. RebuildStructure replaces nbgrader's DeduplicateIds and OverwriteCells (which raise on
+# notebooks a student can make): every test cell of the source once, in place, whatever the
+# submission says. SanitizeHTML: no active HTML of the student's in the feedback or the formgrader.
 c.Autograde.sanitize_preprocessors = [
-    ClearOutput, DeduplicateIds, DetectTampering, OverwriteKernelspec, OverwriteCells, ValidateCellMetadata]
+    KeepSubmittedFiles, GradedTimestamp, ClearOutput, DetectTampering, OverwriteKernelspec,
+    RebuildStructure, ValidateCellMetadata]
 c.Autograde.autograde_preprocessors = [
-    SandboxedExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades,
+    SandboxedExecute, SanitizeHTML, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades,
     AssignLatePenalties, ValidateCellMetadata, RecordFlags]
-c.OverwriteCells.add_missing_cells = True      # a deleted test cell is put back and scored
+c.KeepSubmittedFiles.keep = {}                 # per assignment: globs of data students may hand in
 c.SandboxedExecute.cell_timeout = 30           # seconds per cell or statement of student code
 c.SandboxedExecute.test_timeout = 60           # seconds per test cell spent in student code
 c.SandboxedExecute.submission_timeout = 600    # seconds per notebook
@@ -72,3 +87,4 @@ c.LmsExport.roster = os.path.join(ROOT, "roster.csv")   # nbgrader_id,lms_id[,na
 
 # --- feedback: results and messages, never the hidden tests -----------------------------------
 c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, CSSHTMLHeaderPreprocessor]
+c.HTMLExporter.sanitize_html = True            # the autograded notebook is clean already; clean again

@@ -21,6 +21,18 @@ class Flag(StrEnum):
     DELETED_LOCKED_CELLS = "deleted-locked-cells"
     KERNEL_CHANGED = "kernel-changed"
     METADATA_REPAIRED = "metadata-repaired"      # invalid nbgrader metadata dropped
+    # the notebook's graded structure, rebuilt from the source (coursekit.structure)
+    MOVED_LOCKED_CELLS = "moved-locked-cells"
+    DUPLICATED_CELLS = "duplicated-cells"
+    ROLES_REMOVED = "roles-removed"
+    METADATA_RESTORED = "metadata-restored"
+    ANSWER_FOUND_BY_FUNCTION = "answer-found-by-function"
+    ANSWER_MISSING = "answer-missing"
+    # the files of the submission (coursekit.files)
+    FILES_NOT_KEPT = "files-not-kept"
+    LINKS_SET_ASIDE = "links-set-aside"
+    # what the student wrote as HTML (coursekit.html)
+    HTML_SANITIZED = "html-sanitized"
 
 
 DESCRIPTIONS: dict[Flag, str] = {
@@ -36,5 +48,22 @@ DESCRIPTIONS: dict[Flag, str] = {
     Flag.EDITED_LOCKED_CELLS: "read-only cells were edited (they were restored)",
     Flag.DELETED_LOCKED_CELLS: "read-only cells were deleted (they were restored)",
     Flag.KERNEL_CHANGED: "the notebook's kernel was changed",
-    Flag.METADATA_REPAIRED: "invalid nbgrader metadata was dropped",
+    Flag.METADATA_REPAIRED: "invalid nbgrader metadata (or invalid cell ids) was dropped",
+    Flag.MOVED_LOCKED_CELLS: "read-only cells were out of their place relative to the answer cells "
+                             "(they were put back in place)",
+    Flag.DUPLICATED_CELLS: "graded cells were duplicated (copies of read-only cells were dropped, "
+                           "copies of answer cells became plain cells)",
+    Flag.ROLES_REMOVED: "cells the assignment does not grade claimed an nbgrader role "
+                        "(grade, solution, locked or an id); they became plain cells",
+    Flag.METADATA_RESTORED: "a graded cell's type or nbgrader metadata (points, roles) differed "
+                            "from the assignment's and was restored",
+    Flag.ANSWER_FOUND_BY_FUNCTION: "an answer cell had lost its id and was found by the function it defines",
+    Flag.ANSWER_MISSING: "no cell defines a graded function: the released stub was put back "
+                         "(graded as the untouched assignment for that function)",
+    Flag.FILES_NOT_KEPT: "the submission held files other than its notebooks (code, links, "
+                         "undeclared data); they were not copied into autograded/ or feedback/",
+    Flag.LINKS_SET_ASIDE: "the submission held symbolic links or special files; they were moved "
+                          "aside (never followed)",
+    Flag.HTML_SANITIZED: "markdown, raw cells or outputs held active HTML (scripts, event handlers, "
+                         "javascript: links); it was removed",
 }

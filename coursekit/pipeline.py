@@ -27,7 +27,9 @@ from traitlets.config import Config, PyFileConfigLoader
 
 from coursekit.assignment import DATA_FOLDER
 from coursekit.course import ROOT
+from coursekit.files import kept_files
 from coursekit.preprocessors import RecordFlags
+from coursekit.timestamps import submission_time
 
 WRITERS = (SaveAutoGrades, AssignLatePenalties, RecordFlags)   # these touch the gradebook
 
@@ -76,6 +78,7 @@ class Pipeline:
                           if not issubclass(cls, WRITERS)]
         self.ignore = self.coursedir.ignore
         self.exclude = converter.exclude_overwriting
+        self.pre_convert_hook = converter.pre_convert_hook
 
     def _resources(self, assignment: str, student: str, notebook: str) -> dict:
         return {"unique_key": notebook, "output_files_dir": f"{notebook}_files",
@@ -89,26 +92,30 @@ class Pipeline:
                 Path(cd.format_path(cd.source_directory, ".", assignment)))
 
     def _copy_files(self, submitted: Path, autograded: Path, source: Path, assignment: str) -> None:
-        """As nbgrader: the student's other files, then the instructor's over them (no symlinks)."""
+        """As nbgrader, by the kit's policy (coursekit.files): the submission's kept files (never
+        code, never links), then the instructor's over them."""
         keep = set(self.exclude.get(assignment, []))
-        for origin, instructor in ((submitted, False), (source, True)):
-            for path in sorted(origin.rglob("*")):
-                rel = path.relative_to(origin)
-                if (path.is_symlink() or not path.is_file() or path.suffix == ".ipynb"
-                        or rel.parts[0] == DATA_FOLDER      # data: read-only in the sandbox, not copied
-                        or any(fnmatch(part, pattern) for part in rel.parts for pattern in self.ignore)
-                        or (instructor and str(rel) in keep)):
-                    continue
-                target = autograded / rel
-                target.parent.mkdir(parents=True, exist_ok=True)
-                if target.exists():
-                    target.unlink()
-                shutil.copyfile(path, target)
+        student = [(submitted / rel, Path(rel)) for rel in kept_files(submitted, assignment, self.ignore, self.config)]
+        instructor = [(path, path.relative_to(source)) for path in sorted(source.rglob("*"))]
+        for path, rel in student + instructor:
+            if (path.is_symlink() or not path.is_file() or path.suffix == ".ipynb"
+                    or rel.parts[0] == DATA_FOLDER      # data: read-only in the sandbox, not copied
+                    or any(fnmatch(part, pattern) for part in rel.parts for pattern in self.ignore)
+                    or (path.is_relative_to(source) and str(rel) in keep)):
+                continue
+            target = autograded / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if target.exists():
+                target.unlink()
+            shutil.copyfile(path, target)
 
     def grade(self, assignment: str, student: str, notebooks: list[str]) -> SubmissionResult:
         started = time.monotonic()
         submitted, autograded, source = self._folders(assignment, student)
-        timestamp = self.coursedir.get_existing_timestamp(str(submitted))
+        if self.pre_convert_hook:             # as nbgrader: links set aside before files are copied
+            self.pre_convert_hook(assignment=assignment, student=student,
+                                  notebooks=[str(submitted / f"{n}.ipynb") for n in notebooks])
+        timestamp = submission_time(self.coursedir, submitted)
         shutil.rmtree(autograded, ignore_errors=True)
         autograded.mkdir(parents=True)
         self._copy_files(submitted, autograded, source, assignment)

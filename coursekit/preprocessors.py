@@ -2,7 +2,7 @@
 
 - ``SandboxedExecute`` replaces nbgrader's ``Execute`` in ``Autograde.autograde_preprocessors``:
   student code runs in the sandbox, tests run in the grading process.
-- ``DetectTampering`` (sanitize step, before ``OverwriteCells``) notes edited or deleted locked
+- ``DetectTampering`` (sanitize step, before ``RebuildStructure``) notes edited or deleted locked
   cells and a changed kernel in the notebook's metadata.
 - ``RecordFlags`` (last) marks flagged submissions in the gradebook, where the formgrader shows them.
 - ``TolerantNotebookExporter`` reads a submission that is not a valid notebook as the untouched
@@ -16,6 +16,7 @@ import atexit
 import functools
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -204,18 +205,6 @@ class RecordFlags(NbGraderPreprocessor):
         return nb, resources
 
 
-def remove_symlinks(assignment: str = "", student: str = "", notebooks: list[str] | None = None) -> None:
-    """``Autograde.pre_convert_hook``: delete symbolic links from a submission before nbgrader
-    copies its files (nbgrader would follow them, as root, into autograded/ and feedback/)."""
-    folders = {os.path.dirname(os.path.abspath(nb)) for nb in notebooks or []}
-    for folder in folders:
-        for root, dirs, names in os.walk(folder):
-            for name in dirs + names:
-                path = os.path.join(root, name)
-                if os.path.islink(path) and not path.endswith(".ipynb"):
-                    os.unlink(path)
-
-
 class TolerantNotebookExporter(NotebookExporter):
     """Read submissions that are not valid notebooks as the untouched release, flagged."""
 
@@ -225,6 +214,7 @@ class TolerantNotebookExporter(NotebookExporter):
             if os.path.realpath(filename) != os.path.abspath(filename):
                 raise PermissionError("the submitted notebook is a symbolic link")
             nb = nbformat.read(filename, as_version=4)
+            self._repair_ids(nb, filename)
             nbformat.validate(nb)
         except Exception as exc:          # not JSON, not a notebook, not valid, or a link
             nb = self._placeholder(filename, resources or {})
@@ -234,9 +224,28 @@ class TolerantNotebookExporter(NotebookExporter):
         self._repair_metadata(nb, filename)
         return self.from_notebook_node(nb, resources, **kw)
 
+    def _repair_ids(self, nb: Any, filename: str) -> None:
+        """Cell ids nbformat rejects (wrong characters, too long, not strings) are replaced, and
+        repeated tags dropped, so that such a notebook is read rather than graded as unreadable."""
+        seen: set[str] = set()
+        for cell in nb.get("cells", []) if isinstance(nb.get("cells"), list) else []:
+            if not isinstance(cell, dict):
+                continue
+            tags = cell.get("metadata", {}).get("tags") if isinstance(cell.get("metadata"), dict) else None
+            if isinstance(tags, list) and len(set(map(str, tags))) != len(tags):
+                cell["metadata"]["tags"] = list(dict.fromkeys(str(t) for t in tags))   # nbformat wants them unique
+            if "id" not in cell:
+                continue
+            cell_id = cell["id"]
+            if not isinstance(cell_id, str) or not re.fullmatch(r"[a-zA-Z0-9-_]{1,64}", cell_id) or cell_id in seen:
+                cell["id"] = nbformat.v4.nbbase.random_cell_id()
+                add_flags(nb, Flag.METADATA_REPAIRED)
+                self.log.warning("%s: replaced an invalid cell id", filename)
+            seen.add(cell["id"])
+
     def _repair_metadata(self, nb: Any, filename: str) -> None:
         """Cells whose nbgrader metadata nbgrader would reject become plain student cells
-        (grading goes on; a missing test cell is put back by OverwriteCells)."""
+        (grading goes on; a missing test cell is put back by RebuildStructure)."""
         for cell in nb.cells:
             problem = metadata_problem(cell)
             if problem is not None:
