@@ -76,11 +76,11 @@ c.Autograde.autograde_preprocessors = [
     SandboxedExecute, SanitizeHTML, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades,
     AssignLatePenalties, ValidateCellMetadata, RecordFlags]
 c.KeepSubmittedFiles.keep = {}                 # per assignment: globs of data students may hand in
-c.SandboxedExecute.cell_timeout = 30           # seconds per cell or statement of student code
-c.SandboxedExecute.test_timeout = 60           # seconds per test cell spent in student code
-c.SandboxedExecute.submission_timeout = 600    # seconds per notebook
-c.SandboxedExecute.memory_mb = 2048
-c.SandboxedExecute.isolation = "auto"          # the strongest mode here; "strict": root or userns, or refuse
+# The sandbox's limits are SandboxedExecute's traits, whose defaults are the kit's only ones
+# (`nbgrader autograde --help-all | grep -A2 SandboxedExecute` lists them with their help): set
+# here only what this course changes, e.g.
+#   c.SandboxedExecute.submission_timeout = 900     # seconds per notebook, everything included
+#   c.SandboxedExecute.isolation = "strict"         # full isolation (root or userns) or refuse to grade
 
 # --- grades for the LMS: `nbgrader export --exporter=coursekit.lms.CanvasExport` (or MoodleExport) --
 c.LmsExport.roster = os.path.join(ROOT, "roster.csv")   # nbgrader_id,lms_id[,name,email,...]: see coursekit/lms.py

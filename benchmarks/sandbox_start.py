@@ -14,6 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from coursekit.preprocessors import SandboxedExecute  # noqa: E402
 from coursekit.sandbox.jail import SessionSpec, Zygote, available_modes  # noqa: E402
 from coursekit.sandbox.session import Session  # noqa: E402
 
@@ -30,13 +31,15 @@ def main() -> None:
         started = time.monotonic()
         zygote.start(mode)
         zygote_seconds = time.monotonic() - started
-        spec = SessionSpec(workdir="cnn_layers", files=[("checks.py", str(CHECKS))], isolation=mode)
+        defaults = SandboxedExecute()                 # the traits: the kit's only defaults
+        spec = SessionSpec(workdir="cnn_layers", files=[("checks.py", str(CHECKS))], isolation=mode,
+                           limits=defaults.limits(), uid_base=defaults.uid_base)
         times = []
         try:
             for _ in range(args.sessions):
                 started = time.monotonic()
                 session = Session(zygote, spec)
-                result = session.run_cell(0, "1", set(), 10)
+                result = session.run_cell(0, "1", 1, set(), 10)
                 times.append(time.monotonic() - started)
                 session.close()
                 if result.failure is not None:

@@ -81,22 +81,32 @@ class SandboxedExecute(NbGraderPreprocessor):
                           "(root or userns) or refuse to grade; or one of 'root' (namespaces, needs root), "
                           "'userns' (unprivileged namespaces), 'landlock', 'none' (rlimits only).").tag(config=True)
     memory_mb = Integer(2048, help="Address space of each sandboxed process, in MiB.").tag(config=True)
+    session_memory_mb = Integer(2048, help="Memory of a whole sandbox session, all its processes "
+                                           "together, in MiB (its cgroup, where cgroups can be had).").tag(config=True)
     cpu_seconds = Integer(300, help="CPU seconds of each sandboxed process.").tag(config=True)
     max_processes = Integer(64, help="Processes a sandbox may run at once.").tag(config=True)
+    max_file_mb = Integer(64, help="Largest file a sandboxed process may write, in MiB.").tag(config=True)
+    open_files = Integer(256, help="Open files of each sandboxed process.").tag(config=True)
     tmpfs_mb = Integer(128, help="Size of the sandbox's /tmp and working directory, in MiB.").tag(config=True)
+    notebook_output_chars = Integer(400_000, help="Characters of the student's own output kept in one "
+                                                  "graded notebook (all cells together).").tag(config=True)
     uid_base = Integer(200_000, help="Sandboxes run as uid_base + a process id.").tag(config=True)
     preload = List(Unicode(), list(DEFAULT_PRELOAD), help="Modules imported once, before forking.").tag(config=True)
     data_dirs = Dict({}, help="Per assignment, {name: host directory} mounted read-only "
                               "in the sandbox's working directory.").tag(config=True)
 
+    def limits(self) -> Limits:
+        return Limits(memory_mb=self.memory_mb, session_memory_mb=self.session_memory_mb,
+                      cpu_seconds=self.cpu_seconds, max_processes=self.max_processes,
+                      max_file_mb=self.max_file_mb, tmpfs_mb=self.tmpfs_mb, open_files=self.open_files)
+
     def grading_config(self, assignment_id: str) -> GradingConfig:
-        limits = Limits(memory_mb=self.memory_mb, cpu_seconds=self.cpu_seconds,
-                        max_processes=self.max_processes, tmpfs_mb=self.tmpfs_mb)
         data = [(str(Path(host).resolve()), name)
                 for name, host in self.data_dirs.get(assignment_id, {}).items()]
         return GradingConfig(cell_timeout=self.cell_timeout, test_timeout=self.test_timeout,
                              submission_timeout=self.submission_timeout, max_restarts=self.max_restarts,
-                             isolation=self.isolation, uid_base=self.uid_base, limits=limits, data_dirs=data)
+                             isolation=self.isolation, uid_base=self.uid_base, limits=self.limits(),
+                             notebook_text_cap=self.notebook_output_chars, data_dirs=data)
 
     def preprocess(self, nb: Any, resources: dict) -> tuple[Any, dict]:
         ids = resources["nbgrader"]

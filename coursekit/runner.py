@@ -46,7 +46,6 @@ from coursekit.sandbox.session import CellResult, SandboxError, SandboxUnavailab
 
 TEXT_CAP = 20_000             # characters of one output kept
 CELL_TEXT_CAP = 40_000        # characters of student output kept per cell
-NOTEBOOK_TEXT_CAP = 400_000   # characters of student output kept per notebook
 HELPER_MEMORY_MB = 512        # what the grader may allocate in one helper call for a student
 SHOWN_ERRORS = {name for name, value in vars(builtins).items()
                 if isinstance(value, type) and issubclass(value, BaseException)} | {"AxisError", "LinAlgError"}
@@ -56,15 +55,16 @@ _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_.<>]{0,59}")
 
 @dataclass
 class GradingConfig:
-    cell_timeout: float = 30.0          # seconds per cell (and per statement)
-    test_timeout: float = 60.0          # seconds per test cell, all its calls together
-    submission_timeout: float = 600.0   # seconds for the whole notebook, everything included
-    max_restarts: int = 20              # sandbox restarts per notebook and lane
-    isolation: str = "auto"             # "auto", "strict" or one of jail.MODES
-    uid_base: int = 200_000
-    limits: Limits = field(default_factory=Limits)
+    """How one notebook is graded; built from ``SandboxedExecute``'s traits, the only defaults."""
+    cell_timeout: float                 # seconds per cell (and per statement)
+    test_timeout: float                 # seconds per test cell, all its calls together
+    submission_timeout: float           # seconds for the whole notebook, everything included
+    max_restarts: int                   # sandbox restarts per notebook and lane
+    isolation: str                      # "auto", "strict" or one of jail.MODES
+    uid_base: int
+    limits: Limits
+    notebook_text_cap: int              # characters of the student's output kept per notebook
     data_dirs: list[tuple[str, str]] = field(default_factory=list)  # read-only (host dir, name)
-    notebook_text_cap: int = NOTEBOOK_TEXT_CAP
 
     def resolved_isolation(self) -> str:
         return choose_isolation(self.isolation)

@@ -70,24 +70,25 @@ DEFAULT_PRELOAD = ("numpy", "matplotlib.pyplot", "h5py", "IPython.core.inputtran
 
 @dataclass
 class Limits:
-    """What one sandboxed session may use."""
-    memory_mb: int = 2048          # address space per process
-    cpu_seconds: int = 300         # CPU time per process
-    max_processes: int = 64        # processes of the session (see _set_limits)
-    max_file_mb: int = 64          # largest file it may write
-    tmpfs_mb: int = 128            # /tmp and the working directory
-    open_files: int = 256
+    """What one sandboxed session may use (the values come from ``SandboxedExecute``'s traits)."""
+    memory_mb: int                 # address space of each process
+    session_memory_mb: int         # memory of the whole session (its cgroup), where cgroups can be had
+    cpu_seconds: int               # CPU time of each process
+    max_processes: int             # processes of the session (see _set_limits)
+    max_file_mb: int               # largest file it may write
+    tmpfs_mb: int                  # /tmp and the working directory
+    open_files: int                # open file descriptors of each process
 
 
 @dataclass
 class SessionSpec:
     """How to set up one sandbox; contains no secrets (it travels through the zygote)."""
     workdir: str                                           # name of the working directory
+    limits: Limits
+    isolation: str                                         # one of MODES
+    uid_base: int                                          # session uid = uid_base + leader pid (root)
     files: list[tuple[str, str]] = field(default_factory=list)   # (name in workdir, host path)
     readonly_binds: list[tuple[str, str]] = field(default_factory=list)  # (host dir, name in workdir)
-    limits: Limits = field(default_factory=Limits)
-    isolation: str = "root"                                # one of MODES
-    uid_base: int = 200_000                                # session uid = uid_base + leader pid (root)
 
 
 class IsolationUnavailable(RuntimeError):
@@ -559,7 +560,7 @@ def _leader(spec: dict, session_fd: int, control_fd: int) -> None:
     cgroup = None
     if mode in NAMESPACED:
         limits = spec["limits"]
-        cgroup = SessionCgroup(f"session-{os.getpid()}", limits["memory_mb"], limits["max_processes"])
+        cgroup = SessionCgroup(f"session-{os.getpid()}", limits["session_memory_mb"], limits["max_processes"])
         if mode == "userns":
             uid = _enter_user_namespace(NAMESPACES, spec["uid_base"] + os.getpid())
         else:

@@ -16,6 +16,7 @@ import pytest
 from nbgrader.api import Gradebook
 
 from coursekit.assignment import Assignment
+from coursekit.preprocessors import SandboxedExecute
 from coursekit.samples import make_submission
 from coursekit.scores import table
 from tests.attacks.attacks import ATTACKS
@@ -27,7 +28,7 @@ CANARIES = {"aaa_canary": {}, "zzz_canary": {           # graded before and afte
     "pool_backward": [("horiz_end, c] += mask", "horiz_end, c] = mask"),
                       ("horiz_end, c] += distribute_value", "horiz_end, c] = distribute_value")]}}
 CANARY_SCORES = {"aaa_canary": FULL, "zzz_canary": [3, 3, 3, 6, 8, 2, 2, 2]}
-UID_BASE = 200_000
+UID_BASE = SandboxedExecute.uid_base.default_value    # the trait: the one default
 SIZE_LIMIT = 3 * 2**20                 # bytes of any graded notebook or feedback page
 MEMORY_MARGIN_MB = 250                 # grading process peak over a small control class's
 CLOCK = {"submission_timeout": 20, "cell_timeout": 5, "test_timeout": 10}
