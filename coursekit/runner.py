@@ -15,7 +15,7 @@ import contextlib
 import io
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 from nbformat.v4 import new_output
@@ -71,6 +71,10 @@ class StudentFunction:
 class NotebookGrader:
     """Runs one submitted notebook (already sanitized by nbgrader) and fills in its outputs."""
 
+    # Audit hook (coursekit/audit): when set, called as observer(test grade_id, function, args,
+    # kwargs) before every call a test makes to the student's function. None when grading.
+    observer: Callable[[str, str, tuple, dict], None] | None = None
+
     def __init__(self, assignment: Assignment, zygote: Zygote, config: GradingConfig) -> None:
         self.assignment, self.zygote, self.config = assignment, zygote, config
         self.isolation = config.resolved_isolation()
@@ -84,6 +88,7 @@ class NotebookGrader:
         self.test_deadline = 0.0
         self.stubs: list[str] = []                   # helpers answered by the references now
         self.failed_functions: set[str] = set()     # functions with a failed test cell so far
+        self.current_test = ""                       # grade_id of the test cell running (audit hook)
 
     # -- the sandbox, restarted and replayed when needed
 
@@ -131,6 +136,8 @@ class NotebookGrader:
     # -- phase 2: the tests
 
     def call_student(self, name: str, args: tuple, kwargs: dict) -> Any:
+        if self.observer is not None:                # audit hook, see ``observer``
+            self.observer(self.current_test, name, args, kwargs)
         session = self._session()
         stubs = self.stubs
         limit = _ArgumentLimit(args, kwargs)
@@ -171,6 +178,7 @@ class NotebookGrader:
             ns[function] = self.assignment.reference[function]
         ns[test.function] = StudentFunction(self, test.function)
         self.stubs = stubs
+        self.current_test = test.grade_id
         self.student_output = []
         self.test_deadline = time.monotonic() + self.config.test_timeout
         printed = io.StringIO()
