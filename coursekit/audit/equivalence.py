@@ -74,9 +74,10 @@ def same(a: Any, b: Any, contract: Contract) -> bool:
     return bool(np.allclose(x, y, rtol=contract.rtol, atol=contract.atol, equal_nan=True))
 
 
-def calls(contract: Contract, seed: int = 20) -> list[Call]:
+def calls(contract: Contract, reference: dict, seed: int = 20) -> list[Call]:
+    """The contract's random calls (the same ones on every run)."""
     rng = np.random.default_rng(seed)
-    return [contract.inputs(rng) for _ in range(contract.samples)]
+    return [contract.inputs(rng, reference) for _ in range(contract.samples)]
 
 
 def reference_behaviour(reference: Callable, inputs: list[Call]) -> list[tuple[str, Any]]:

@@ -93,7 +93,7 @@ def audit(assignment_name: str, root: Path = ROOT, functions: list[str] | None =
     namespace = assignment.reference
     for item in result.functions:
         contract = spec[item.function]
-        inputs = equivalence.calls(contract)
+        inputs = equivalence.calls(contract, namespace)
         expected = equivalence.reference_behaviour(namespace[item.function], inputs)
         item.equivalent = [m for m in item.generated
                            if equivalence.is_equivalent(m, namespace, inputs, expected, contract)]

@@ -1,8 +1,8 @@
 """What an instructor declares for the audit, in ``notebooks/<a>/audit_spec.py`` (never released).
 
 The module defines ``FUNCTIONS = {name: Contract(...)}``, one per graded function:
-``inputs(rng)`` draws one valid call ``(args, kwargs)`` from the space the function's
-docstring allows (the audit compares each mutant with the reference on many such calls), and
+``inputs(rng, ref)`` draws one valid call ``(args, kwargs)`` from the space the function's
+docstring allows (``ref``: the reference namespace, to build caches with) (the audit compares each mutant with the reference on many such calls), and
 ``cases`` names the edge cases of that space, each a predicate on a call's arguments by name
 (``lambda c: c.W.shape[0] == 1``), which some hidden test should exercise.
 """
@@ -25,7 +25,7 @@ Call = tuple[tuple, dict]
 
 @dataclass
 class Contract:
-    inputs: Callable[[np.random.Generator], Call]
+    inputs: Callable[[np.random.Generator, dict], Call]
     cases: dict[str, Callable[[Any], bool]] = field(default_factory=dict)
     samples: int = 60                  # random calls compared per mutant
     rtol: float = 1e-6

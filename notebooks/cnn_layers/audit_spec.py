@@ -38,22 +38,22 @@ def _mode(rng):
     return {} if draw < 0.2 else {"mode": "max" if draw < 0.6 else "average"}
 
 
-def zero_pad_inputs(rng):
+def zero_pad_inputs(rng, ref):
     m, n_H, n_W, n_C = (int(rng.integers(1, k)) for k in (4, 7, 7, 4))
     return (rng.standard_normal((m, n_H, n_W, n_C)).astype(_dtype(rng)), int(rng.integers(0, 4))), {}
 
 
-def conv_single_step_inputs(rng):
+def conv_single_step_inputs(rng, ref):
     f, c = int(rng.integers(1, 5)), int(rng.integers(1, 5))
     dtype = _dtype(rng)
     return tuple(rng.standard_normal(s).astype(dtype) for s in ((f, f, c), (f, f, c), (1, 1, 1))), {}
 
 
-def conv_forward_inputs(rng):
+def conv_forward_inputs(rng, ref):
     return _conv_call(rng), {}
 
 
-def conv_backward_inputs(rng):
+def conv_backward_inputs(rng, ref):
     A, W, b, hp = _conv_call(rng)
     f, pad, stride = W.shape[0], hp["pad"], hp["stride"]
     n_H = (A.shape[1] - f + 2 * pad) // stride + 1
@@ -62,11 +62,11 @@ def conv_backward_inputs(rng):
     return (dZ, (A, W, b, hp)), {}
 
 
-def pool_forward_inputs(rng):
+def pool_forward_inputs(rng, ref):
     return _pool_call(rng), _mode(rng)
 
 
-def pool_backward_inputs(rng):
+def pool_backward_inputs(rng, ref):
     A, hp = _pool_call(rng)
     n_H = (A.shape[1] - hp["f"]) // hp["stride"] + 1
     n_W = (A.shape[2] - hp["f"]) // hp["stride"] + 1
@@ -74,12 +74,12 @@ def pool_backward_inputs(rng):
     return (dA, (A, hp)), _mode(rng)
 
 
-def mask_inputs(rng):
+def mask_inputs(rng, ref):
     shape = (int(rng.integers(1, 5)), int(rng.integers(1, 5)))
     return ((rng.standard_normal(shape) + rng.choice([-10.0, 0.0, 5.0])).astype(_dtype(rng)),), {}
 
 
-def distribute_value_inputs(rng):
+def distribute_value_inputs(rng, ref):
     dz = int(rng.integers(-5, 6)) if rng.random() < 0.3 else float(rng.standard_normal() * 3)
     return (dz, (int(rng.integers(1, 5)), int(rng.integers(1, 5)))), {}
 
