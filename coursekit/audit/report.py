@@ -56,11 +56,13 @@ def _function_section(f: FunctionAudit) -> str:
     parts = [f"<h2 id='{e(f.function)}'>{e(f.function)}: {f.score:.0%} of {len(f.graded)} mutants killed</h2>",
              f"<p>{len(f.generated)} generated, {len(f.equivalent)} equivalent (dropped), "
              f"{len(f.survivors)} survived, {len(f.leaks)} lost points outside {e(f.function)}.</p>",
-             "<table><tr><th>test cell</th><th>hidden</th><th>mutants it kills</th></tr>"]
+             "<table><tr><th>test cell</th><th>hidden</th><th>mutants it kills</th><th>only it kills</th></tr>"]
     for test in f.tests:
         kills = f.kills(test)
+        alone = sum(cells == [test] for cells in f.killed_by.values())
         idle = " class='bad'" if kills == 0 and test in f.hidden and f.graded else ""
-        parts.append(f"<tr{idle}><td>{e(test)}</td><td>{'yes' if test in f.hidden else 'no'}</td><td>{kills}</td></tr>")
+        parts.append(f"<tr{idle}><td>{e(test)}</td><td>{'yes' if test in f.hidden else 'no'}</td><td>{kills}</td>"
+                     f"<td>{alone}</td></tr>")
     parts.append("</table>")
     if f.cases:
         parts.append("<h3>Edge cases of the contract</h3><table><tr><th>case</th><th>hidden tests reaching it</th></tr>")

@@ -83,3 +83,25 @@ def test_the_contract_is_never_released(name):
     assert spec_path(name).exists()
     for folder in ("source", "release", "solutions"):
         assert not list((ROOT / folder).rglob("audit_spec*")), f"{folder}/ holds an audit contract"
+
+
+def test_the_report_lists_survivors_uncovered_cases_and_idle_tests(tmp_path):
+    from rich.console import Console
+
+    from coursekit.audit.report import print_summary, write_html
+    from coursekit.audit.run import Audit, FunctionAudit
+
+    found = mutants("scale", CELL)
+    item = FunctionAudit("scale", ["test_scale_published", "test_scale_hidden"], {"test_scale_hidden"},
+                         generated=found, equivalent=found[:1],
+                         killed_by={m.id: ["test_scale_published"] for m in found[2:]},
+                         cases={"k = 0": [], "n = 1": ["test_scale_hidden"]})
+    result = Audit("demo", [item], {"generate": 0.1})
+    assert [m.id for m in item.survivors] == [found[1].id] and item.uncovered == ["k = 0"] and not result.passed
+    console = Console(record=True, width=160)
+    print_summary(result, console)
+    text = console.export_text()
+    assert f"survived {found[1].id}" in text and "uncovered scale: no hidden test calls it with k = 0" in text
+    assert "kills nothing scale: test_scale_hidden" in text
+    page = write_html(result, root=tmp_path).read_text()
+    assert found[1].id in page and "<tr class='bad'><td>test_scale_hidden" in page and "k = 0" in page
