@@ -317,12 +317,10 @@ def mutants(function: str, cell: str) -> list[Mutant]:
         replacements: list[Replacement] = []
         if isinstance(node, (ast.For, ast.While)) and getattr(node, "lineno", 0) > func.lineno:
             replacements += early_return(node, ctx)       # a mis-indented return: anywhere in the body
-        if getattr(node, "lineno", None) in scope or (isinstance(node, ast.Slice) and getattr(
-                parents.get(node), "lineno", None) in scope):
-            if not _is_docstring(node, parents):
-                for operator in OPERATORS:
-                    replacements += operator(node, ctx)
-                replacements += swapped_string(node, ctx, parents)
+        if getattr(node, "lineno", None) in scope and not _is_docstring(node, parents):
+            for operator in OPERATORS:
+                replacements += operator(node, ctx)
+            replacements += swapped_string(node, ctx, parents)
         for new, name in replacements:
             mutated = _apply(tree, index, new)
             mutated_func = next(n for n in mutated.body if isinstance(n, ast.FunctionDef) and n.name == function)
