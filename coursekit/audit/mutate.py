@@ -263,7 +263,8 @@ def changed_constant(node: ast.AST, ctx: _Context) -> Iterator[Replacement]:
         return
     value = node.value
     if isinstance(value, (int, float)):
-        for new in dict.fromkeys([value + 1, value - 1, 0, 1] if isinstance(value, int) else [value * 2, value / 2, 0.0]):
+        others = [value + 1, value - 1, 0, 1] if isinstance(value, int) else [value * 2, value / 2, 0.0]
+        for new in dict.fromkeys(others):
             if new != value:
                 yield _num(new), "changed constant"
 

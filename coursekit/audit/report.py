@@ -65,7 +65,8 @@ def _function_section(f: FunctionAudit) -> str:
                      f"<td>{alone}</td></tr>")
     parts.append("</table>")
     if f.cases:
-        parts.append("<h3>Edge cases of the contract</h3><table><tr><th>case</th><th>hidden tests reaching it</th></tr>")
+        parts.append("<h3>Edge cases of the contract</h3>"
+                     "<table><tr><th>case</th><th>hidden tests reaching it</th></tr>")
         for case, tests in f.cases.items():
             cls = " class='bad'" if not tests else ""
             parts.append(f"<tr{cls}><td>{e(case)}</td><td>{e(', '.join(tests)) or 'none'}</td></tr>")
@@ -74,7 +75,8 @@ def _function_section(f: FunctionAudit) -> str:
         if items:
             parts.append(f"<h3>{title}</h3>")
             for m in items:
-                parts.append(f"<p><b>{e(m.id)}</b> {e(m.operator)}, answer cell line {m.line}</p><pre>{e(m.diff)}</pre>")
+                parts.append(f"<p><b>{e(m.id)}</b> {e(m.operator)}, answer cell line {m.line}</p>"
+                             f"<pre>{e(m.diff)}</pre>")
     if f.leaks:
         parts.append("<h3>Points lost outside the function</h3><ul>")
         parts += [f"<li>{e(mid)}: {e(', '.join(cells))}</li>" for mid, cells in f.leaks.items()]
@@ -83,7 +85,8 @@ def _function_section(f: FunctionAudit) -> str:
     if killed:
         parts.append("<details><summary>Killed mutants and the test cells that killed them</summary>")
         for m in killed:
-            parts.append(f"<p><b>{e(m.id)}</b> {e(m.operator)}: {e(', '.join(f.killed_by[m.id]))}</p><pre>{e(m.diff)}</pre>")
+            parts.append(f"<p><b>{e(m.id)}</b> {e(m.operator)}: {e(', '.join(f.killed_by[m.id]))}</p>"
+                         f"<pre>{e(m.diff)}</pre>")
         parts.append("</details>")
     return "\n".join(parts)
 
@@ -98,7 +101,8 @@ def write_html(result: Audit, root: Path = ROOT) -> Path:
                    f"/{len(f.cases)}</td></tr>" for f in result.functions)
     seconds = ", ".join(f"{step} {value:.1f} s" for step, value in result.seconds.items())
     page = f"""<!DOCTYPE html><html><head><meta charset="utf-8"><title>{result.assignment}: test audit</title>
-<style>body{{font-family:sans-serif;max-width:70em;margin:2em auto}} td,th{{padding:2px 8px;border-bottom:1px solid #ddd}}
+<style>body{{font-family:sans-serif;max-width:70em;margin:2em auto}}
+td,th{{padding:2px 8px;border-bottom:1px solid #ddd}}
 pre{{background:#f6f6f6;padding:6px}} tr.bad td{{background:#fdd}}</style></head><body>
 <h1>{html.escape(result.assignment)}: how well the hidden tests catch plausible mistakes</h1>
 <p><b>{status}</b>. Mutants of each graded function's solution, equivalent ones dropped by comparing with

@@ -2,7 +2,8 @@
 
 The module defines ``FUNCTIONS = {name: Contract(...)}``, one per graded function:
 ``inputs(rng, ref)`` draws one valid call ``(args, kwargs)`` from the space the function's
-docstring allows (``ref``: the reference namespace, to build caches with) (the audit compares each mutant with the reference on many such calls), and
+docstring allows (``ref``: the reference namespace, to build caches with; the audit compares
+each mutant with the reference on many such calls), and
 ``cases`` names the edge cases of that space, each a predicate on a call's arguments by name
 (``lambda c: c.W.shape[0] == 1``), which some hidden test should exercise.
 """

@@ -25,7 +25,8 @@ def _architecture(rng, dropout=None):
 def _parameters(arch, rng, dtype):
     n_H0, n_W0, n_C0 = arch["input_shape"]
     n_flat = (n_H0 // arch["pool1"] // arch["pool2"]) * (n_W0 // arch["pool1"] // arch["pool2"]) * arch["n_C2"]
-    shapes = {"W1": (arch["f1"], arch["f1"], n_C0, arch["n_C1"]), "W2": (arch["f2"], arch["f2"], arch["n_C1"], arch["n_C2"]),
+    shapes = {"W1": (arch["f1"], arch["f1"], n_C0, arch["n_C1"]),
+              "W2": (arch["f2"], arch["f2"], arch["n_C1"], arch["n_C2"]),
               "W3": (n_flat, arch["n_classes"]), "b3": (1, arch["n_classes"])}
     return {k: (rng.standard_normal(s) * 0.5).astype(dtype) for k, s in shapes.items()}
 

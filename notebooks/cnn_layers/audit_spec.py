@@ -136,9 +136,12 @@ FUNCTIONS = {
         "f = 1": lambda c: c.W.shape[0] == 1,
         "one channel": lambda c: c.W.shape[2] == 1,
         "float32": lambda c: c.W.dtype == np.float32}),
-    "conv_forward": Contract(conv_forward_inputs, _cases(_conv, CONV_CASES, lambda c: (c.A_prev, c.W, c.hparameters))),
-    "pool_forward": Contract(pool_forward_inputs, _cases(_pool, POOL_CASES, lambda c: (c.A_prev, c.hparameters, c.mode))),
-    "conv_backward": Contract(conv_backward_inputs, _cases(_conv, CONV_CASES, lambda c: (c.cache[0], c.cache[1], c.cache[3]))),
+    "conv_forward": Contract(conv_forward_inputs,
+                             _cases(_conv, CONV_CASES, lambda c: (c.A_prev, c.W, c.hparameters))),
+    "pool_forward": Contract(pool_forward_inputs,
+                             _cases(_pool, POOL_CASES, lambda c: (c.A_prev, c.hparameters, c.mode))),
+    "conv_backward": Contract(conv_backward_inputs,
+                              _cases(_conv, CONV_CASES, lambda c: (c.cache[0], c.cache[1], c.cache[3]))),
     "create_mask_from_window": Contract(mask_inputs, {
         "1 x 1 window": lambda c: c.x.shape == (1, 1),
         "non-square window": lambda c: c.x.shape[0] != c.x.shape[1],
@@ -148,5 +151,6 @@ FUNCTIONS = {
         "1 x 1 window": lambda c: tuple(c.shape) == (1, 1),
         "non-square window": lambda c: c.shape[0] != c.shape[1],
         "integer dz": lambda c: isinstance(c.dz, (int, np.integer))}),
-    "pool_backward": Contract(pool_backward_inputs, _cases(_pool, POOL_CASES, lambda c: (c.cache[0], c.cache[1], c.mode))),
+    "pool_backward": Contract(pool_backward_inputs,
+                              _cases(_pool, POOL_CASES, lambda c: (c.cache[0], c.cache[1], c.mode))),
 }

@@ -44,7 +44,9 @@ def test_generation_is_deterministic_and_names_mutants_by_function():
 def test_equivalence_keeps_mutants_that_differ_and_drops_those_that_do_not():
     namespace = {"np": np}
     exec(CELL, namespace)
-    contract = Contract(lambda rng, ref: ((rng.standard_normal(int(rng.integers(1, 6))), float(rng.standard_normal())), {}))
+    def draw(rng, ref):
+        return (rng.standard_normal(int(rng.integers(1, 6))), float(rng.standard_normal())), {}
+    contract = Contract(draw)
     inputs = equivalence.calls(contract, namespace)
     expected = equivalence.reference_behaviour(namespace["scale"], inputs)
     verdict = [equivalence.is_equivalent(m, namespace, inputs, expected, contract) for m in mutants("scale", CELL)]
