@@ -48,7 +48,7 @@ def behaviour(function: Callable, call: Call) -> tuple[str, Any]:
                 contextlib.redirect_stdout(io.StringIO()):
             warnings.simplefilter("ignore")
             result = function(*args, **kwargs)
-    except Exception as exc:       # noqa: BLE001 - any failure is behaviour too
+    except Exception as exc:       # any failure is behaviour too
         return "raised", type(exc).__name__
     return "returned", (result, (args, kwargs))
 
