@@ -17,6 +17,31 @@ def _build(args: argparse.Namespace) -> None:
         print(f"building {name}: source, release" + (", solutions" if not args.no_solutions else "")
               + (", samples" if not args.no_samples else ""))
         build(name, solutions=not args.no_solutions, samples=not args.no_samples, force=args.force)
+    if args.audit:
+        failed = [name for name in args.assignments or assignments() if not _run_audit(name, None, 2)]
+        if failed:
+            sys.exit(f"audit found gaps in the hidden tests of: {', '.join(failed)}")
+
+
+def _run_audit(assignment: str, functions: list[str] | None, workers: int) -> bool:
+    from rich.progress import Progress
+
+    from coursekit.audit import audit
+    from coursekit.audit.report import print_summary, write_html
+    from coursekit.grade import make_console
+    console = make_console()
+    with Progress(console=console, transient=True) as bar:
+        def progress(what: str, total: int):
+            task = bar.add_task(what, total=total)
+            return lambda: bar.advance(task)
+        result = audit(assignment, functions=functions, workers=workers, progress=progress)
+    print_summary(result, console, write_html(result))
+    return result.passed
+
+
+def _audit(args: argparse.Namespace) -> None:
+    if not _run_audit(args.assignment, args.function, args.workers):
+        sys.exit(1)
 
 
 def _grade(args: argparse.Namespace) -> None:
@@ -51,6 +76,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--no-solutions", action="store_true", help="skip executing the worked solutions")
     p.add_argument("--no-samples", action="store_true", help="skip writing the sample class")
     p.add_argument("--force", action="store_true", help="execute the worked solutions even if up to date")
+    p.add_argument("--audit", action="store_true", help="then audit the hidden tests (exit status 1 on gaps)")
     p.set_defaults(func=_build)
 
     p = commands.add_parser("grade", help="grade every submission under submitted/ into the gradebook")
@@ -67,6 +93,12 @@ def main(argv: list[str] | None = None) -> None:
     p = commands.add_parser("report", help="write the instructor's HTML report and per-function CSV")
     p.add_argument("assignment")
     p.set_defaults(func=_report)
+
+    p = commands.add_parser("audit", help="mutants and edge cases: how well the hidden tests catch mistakes")
+    p.add_argument("assignment")
+    p.add_argument("--function", action="append", help="audit only this graded function (repeatable)")
+    p.add_argument("--workers", type=int, default=2, help="mutants graded at once")
+    p.set_defaults(func=_audit)
 
     p = commands.add_parser("main", help="the main job: build, grade the samples, feedback, CSV, report")
     p.add_argument("assignments", nargs="*")

@@ -30,7 +30,7 @@ import io
 import re
 import resource
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -124,6 +124,10 @@ class StudentFunction:
 class NotebookGrader:
     """Runs one submitted notebook (already sanitized by nbgrader) and fills in its outputs."""
 
+    # Audit hook (coursekit/audit): when set, called as observer(test grade_id, function, args,
+    # kwargs) before every call a test makes to the student's function. None when grading.
+    observer: Callable[[str, str, tuple, dict], None] | None = None
+
     def __init__(self, assignment: Assignment, zygote: Zygote, config: GradingConfig) -> None:
         self.assignment, self.zygote, self.config = assignment, zygote, config
         self.isolation = config.resolved_isolation()
@@ -139,6 +143,7 @@ class NotebookGrader:
         self.stubs: list[str] = []                   # helpers answered by the references now
         self.failed_functions: set[str] = set()     # functions with a failed test cell so far
         self.text = TextBudget(config.notebook_text_cap)
+        self.current_test = ""                       # grade_id of the test cell running (audit hook)
 
     # -- the clock
 
@@ -210,6 +215,8 @@ class NotebookGrader:
     # -- phase 2: the tests
 
     def call_student(self, name: str, args: tuple, kwargs: dict) -> Any:
+        if self.observer is not None:                # audit hook, see ``observer``
+            self.observer(self.current_test, name, args, kwargs)
         lane = self.lane
         session = self._session(lane)
         limit = _ArgumentLimit(args, kwargs)
@@ -268,6 +275,7 @@ class NotebookGrader:
             ns[function] = self.assignment.reference[function]
         ns[test.function] = StudentFunction(self, test.function)
         self.stubs = stubs
+        self.current_test = test.grade_id
         self.student_output = []
         self.test_deadline = time.monotonic() + self.config.test_timeout
         printed = io.StringIO()

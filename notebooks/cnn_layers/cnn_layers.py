@@ -477,8 +477,8 @@ for _shape, _f, _nc, _s, _p, _dtype, _case in _CONV_CASES:
           "and for the width separately")
 ### END HIDDEN TESTS
 
-# %% nbgrader={"grade": true, "grade_id": "test_conv_forward_fresh_inputs", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
-# Hidden tests of conv_forward (3 points): the values of Z on new inputs.
+# %% nbgrader={"grade": true, "grade_id": "test_conv_forward_fresh_inputs", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# Hidden tests of conv_forward (2 points): the values of Z on new inputs.
 ### BEGIN HIDDEN TESTS
 _rng = np.random.default_rng(22229)
 for _shape, _f, _nc, _s, _p, _dtype, _case in _CONV_CASES:
@@ -510,6 +510,26 @@ for _got, _want, _name in zip(_cache[:3], (_A, _W, _b), ("A_prev (unpadded)", "W
     check_close_quietly(_got, _want, f"conv_forward: the cache entry {_name}")
 check(isinstance(_cache[3], dict) and _cache[3].get("stride") == 2 and _cache[3].get("pad") == 1,
       "conv_forward: the last cache entry must be the hparameters dictionary")
+### END HIDDEN TESTS
+
+# %% nbgrader={"grade": true, "grade_id": "test_conv_forward_edge_shapes", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# Hidden tests of conv_forward (1 point): 1 x 1 filters, and filters as tall or as wide as the input.
+### BEGIN HIDDEN TESTS
+_rng = np.random.default_rng(24683)
+for _shape, _f, _nc, _s, _p, _dtype, _case in [
+        ((2, 4, 5, 3), 1, 2, 1, 0, np.float64, "a 1 x 1 filter"),
+        ((1, 5, 3, 2), 1, 3, 2, 1, np.float64, "a 1 x 1 filter, stride 2, pad 1"),
+        ((2, 3, 5, 2), 3, 2, 1, 0, np.float64, "a filter as tall as the input"),
+        ((1, 4, 4, 1), 4, 1, 1, 1, np.float32, "a float32 filter as large as the input, pad 1")]:
+    _A = _rng.standard_normal(_shape).astype(_dtype)
+    _W = _rng.standard_normal((_f, _f, _shape[3], _nc)).astype(_dtype)
+    _b = _rng.standard_normal((1, 1, 1, _nc)).astype(_dtype)
+    _result = conv_forward(_A, _W, _b, {"stride": _s, "pad": _p})
+    check(isinstance(_result, (tuple, list)) and len(_result) == 2,
+          "conv_forward must return a pair (Z, cache)")
+    _tol = 1e-4 if _dtype == np.float32 else 1e-7
+    check_close_quietly(_result[0], _conv_reference(_A, _W, _b, _s, _p), f"conv_forward, {_case}",
+                        rtol=_tol, atol=_tol)
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -654,8 +674,8 @@ check(isinstance(_cache[1], dict) and _cache[1].get("f") == 2 and _cache[1].get(
       "pool_forward: the second cache entry must be the hparameters dictionary")
 ### END HIDDEN TESTS
 
-# %% nbgrader={"grade": true, "grade_id": "test_pool_forward_fresh_inputs", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
-# Hidden tests of pool_forward (3 points): values in both modes, channel by channel, with
+# %% nbgrader={"grade": true, "grade_id": "test_pool_forward_fresh_inputs", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# Hidden tests of pool_forward (2 points): values in both modes, channel by channel, with
 # overlapping and disjoint windows; the default mode is "max".
 ### BEGIN HIDDEN TESTS
 _rng = np.random.default_rng(55547)
@@ -673,6 +693,25 @@ _result = pool_forward(_A, {"f": 2, "stride": 2})
 check(isinstance(_result, (tuple, list)) and len(_result) == 2, "pool_forward must return a pair (A, cache)")
 check_close_quietly(_result[0], _pool_reference(_A, 2, 2, "max"),
                     "pool_forward called without a mode: the default mode must be max pooling")
+### END HIDDEN TESTS
+
+# %% nbgrader={"grade": true, "grade_id": "test_pool_forward_edge_shapes", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# Hidden tests of pool_forward (1 point): 1 x 1 windows, and windows as tall or as wide as the input,
+# in both modes.
+### BEGIN HIDDEN TESTS
+_rng = np.random.default_rng(66421)
+for _shape, _f, _s, _dtype, _case in [
+        ((2, 4, 5, 2), 1, 1, np.float64, "a 1 x 1 window"),
+        ((1, 5, 4, 3), 1, 2, np.float64, "a 1 x 1 window, stride 2"),
+        ((2, 3, 6, 2), 3, 1, np.float64, "a window as tall as the input"),
+        ((1, 4, 4, 1), 4, 2, np.float32, "a float32 window as large as the input")]:
+    _A = _rng.standard_normal(_shape).astype(_dtype)
+    _tol = 1e-4 if _dtype == np.float32 else 1e-7
+    for _mode in ("max", "average"):
+        _result = pool_forward(_A, {"f": _f, "stride": _s}, mode=_mode)
+        check(isinstance(_result, (tuple, list)) and len(_result) == 2, "pool_forward must return a pair (A, cache)")
+        check_close_quietly(_result[0], _pool_reference(_A, _f, _s, _mode),
+                            f"pool_forward, {_case}, mode {_mode!r}", rtol=_tol, atol=_tol)
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -856,8 +895,8 @@ _check_conv_backward([
 ], seed=77761)
 ### END HIDDEN TESTS
 
-# %% nbgrader={"grade": true, "grade_id": "test_conv_backward_gradient_check", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
-# Hidden tests of conv_backward (3 points): numerical gradient checks. For the loss
+# %% nbgrader={"grade": true, "grade_id": "test_conv_backward_gradient_check", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# Hidden tests of conv_backward (2 points): numerical gradient checks. For the loss
 # sum(Z * dZ), the directional derivatives along random directions must match the gradients.
 ### BEGIN HIDDEN TESTS
 _rng = np.random.default_rng(88867)
@@ -880,6 +919,17 @@ for _shape, _f, _nc, _s, _p, _case in [((2, 5, 6, 2), 3, 3, 2, 1, "stride 2, pad
             _numeric = directional_derivative(_loss, _x, _v)
             check(np.isclose(np.sum(np.asarray(_grad, dtype=float) * _v), _numeric, rtol=1e-5, atol=1e-6),
                   f"conv_backward, {_case}: {_name} does not match the numerical gradient")
+### END HIDDEN TESTS
+
+# %% nbgrader={"grade": true, "grade_id": "test_conv_backward_edge_shapes", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# Hidden tests of conv_backward (1 point): 1 x 1 filters, and filters as tall or as wide as the input.
+### BEGIN HIDDEN TESTS
+_check_conv_backward([  # padded: pad = 0 has its own test cell
+    ((2, 4, 5, 3), 1, 2, 1, 1, np.float64, "a 1 x 1 filter, pad 1"),
+    ((1, 5, 3, 2), 1, 3, 2, 2, np.float64, "a 1 x 1 filter, stride 2, pad 2"),
+    ((2, 3, 5, 2), 3, 2, 1, 1, np.float64, "a filter as tall as the input, pad 1"),
+    ((1, 4, 4, 1), 4, 1, 1, 1, np.float32, "a float32 filter as large as the input, pad 1"),
+], seed=35797)
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -1160,8 +1210,8 @@ _check_pool_backward([
 ], seed=23459)
 ### END HIDDEN TESTS
 
-# %% nbgrader={"grade": true, "grade_id": "test_pool_backward_gradient_check", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
-# Hidden tests of pool_backward (2 points): numerical gradient checks of the loss
+# %% nbgrader={"grade": true, "grade_id": "test_pool_backward_gradient_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# Hidden tests of pool_backward (1 point): numerical gradient checks of the loss
 # sum(A * dA) along random directions, in both modes.
 ### BEGIN HIDDEN TESTS
 _rng = np.random.default_rng(34567)
@@ -1178,6 +1228,18 @@ for _shape, _f, _s, _case in [((1, 5, 6, 2), 2, 1, "f = 2, stride 1"), ((1, 7, 5
             check(np.isclose(np.sum(np.asarray(_grad, dtype=float) * _v), directional_derivative(_loss, _A, _v, eps=1e-7),
                              rtol=1e-4, atol=1e-6),
                   f"pool_backward, {_case}, mode {_mode!r}: dA_prev does not match the numerical gradient")
+### END HIDDEN TESTS
+
+# %% nbgrader={"grade": true, "grade_id": "test_pool_backward_edge_shapes", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# Hidden tests of pool_backward (1 point): 1 x 1 windows, and windows as tall or as wide as the input,
+# in both modes.
+### BEGIN HIDDEN TESTS
+_check_pool_backward([
+    ((2, 4, 5, 2), 1, 1, np.float64, "a 1 x 1 window"),
+    ((1, 5, 4, 3), 1, 2, np.float64, "a 1 x 1 window, stride 2"),
+    ((2, 3, 6, 2), 3, 1, np.float64, "a window as tall as the input"),
+    ((1, 4, 4, 1), 4, 2, np.float32, "a float32 window as large as the input"),
+], seed=47809)
 ### END HIDDEN TESTS
 
 # %% [markdown]
