@@ -44,26 +44,28 @@ from pathlib import Path
 
 from coursekit.sandbox import landlock, layout, syscalls
 from coursekit.sandbox.cgroups import SessionCgroup
+from coursekit.sandbox.rootfs import (
+    CLONE_NEWUSER,
+    DEVICES,
+    HOME,
+    MS_NODEV,
+    MS_NOSUID,
+    NAMESPACES,
+    SYSTEM_DIRS,
+    check,
+    enter_user_namespace,
+    map_user,
+    mount,
+    populate,
+    private_root,
+    shed_root,
+)
 
-CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC = 0x00020000, 0x04000000, 0x08000000
-CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = 0x10000000, 0x20000000, 0x40000000
-NAMESPACES = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS
-MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
-MS_NOATIME, MS_NODIRATIME, MS_RELATIME = 1024, 2048, 1 << 21
-MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 32, 4096, 16384, 1 << 18
-ST_RELATIME = 4096
-MNT_DETACH = 2
-PR_SET_PDEATHSIG, PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS, PR_SET_CHILD_SUBREAPER = 1, 24, 38, 36
-PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL = 47, 4
-SYS_PIVOT_ROOT = {"x86_64": 155, "aarch64": 41}.get(os.uname().machine, 155)
-NEW_ROOT = "/mnt"                       # mount point of the private root, inside the namespace
-HOME = "/home/student"
+PR_SET_PDEATHSIG, PR_SET_NO_NEW_PRIVS, PR_SET_CHILD_SUBREAPER = 1, 38, 36
 
 MODES = ("root", "userns", "landlock", "none")      # strongest first
 FULL_ISOLATION = ("root", "userns")                 # what "strict" accepts
 NAMESPACED = FULL_ISOLATION                         # private root, neutral paths
-SYSTEM_DIRS = ("/usr", "/etc", "/opt", "/lib", "/lib64", "/lib32", "/bin", "/sbin")
-DEVICES = ("null", "zero", "full", "random", "urandom")
 
 DEFAULT_PRELOAD = ("numpy", "matplotlib.pyplot", "h5py", "IPython.core.inputtransformer2")
 
@@ -109,10 +111,10 @@ def _probe_namespaces(flags: int) -> str:
         why = b"the probe failed"
         try:
             os.close(read)
-            _check(_libc.unshare(flags), "unshare")
+            check(_libc.unshare(flags), "unshare")
             if flags & CLONE_NEWUSER:
-                _map_user(uid, gid)
-            _mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "size=1m")
+                map_user(uid, gid)
+            mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "size=1m")
             why = b""
         except OSError as exc:
             why = str(exc).encode()[:200]
@@ -289,135 +291,13 @@ _libc = ctypes.CDLL(None, use_errno=True)
 _LAYOUT: tuple[tuple[str, str], ...] = ()     # (host dir, neutral path) of a neutral zygote
 
 
-def _check(result: int, what: str) -> None:
-    if result != 0:
-        err = ctypes.get_errno()
-        raise OSError(err, f"{what}: {os.strerror(err)}")
-
-
-def _mount(source: str | None, target: str, fstype: str | None, flags: int, data: str | None = None) -> None:
-    _check(_libc.mount(source and source.encode(), target.encode(), fstype and fstype.encode(),
-                       ctypes.c_ulong(flags), data and data.encode()), f"mount {target}")
-
-
-def _map_user(uid: int, gid: int) -> None:
-    """Map root of the user namespace just created to ``uid``/``gid`` (the one mapping an
-    unprivileged process may write for itself)."""
-    Path("/proc/self/setgroups").write_text("deny")
-    Path("/proc/self/uid_map").write_text(f"0 {uid} 1")
-    Path("/proc/self/gid_map").write_text(f"0 {gid} 1")
-
-
-def _enter_user_namespace(flags: int, own: int) -> int:
-    """unshare(CLONE_NEWUSER | flags) and map it; returns the uid the student should take in it.
-
-    Unprivileged: 0 is the grading user (the student later sheds it for an unmapped uid).
-    As root: 0 is root and 1 the session's own uid ``own``, which only a process outside the
-    namespace may map, so a helper forked before the unshare writes the maps.
-    """
-    uid, gid = os.geteuid(), os.getegid()
-    if uid != 0:
-        _check(_libc.unshare(CLONE_NEWUSER | flags), "unshare")
-        _map_user(uid, gid)
-        return 0
-    read, write = os.pipe()
-    mapper = os.fork()
-    if mapper == 0:
-        code = 1
-        try:
-            os.close(write)
-            if os.read(read, 1):
-                leader = os.getppid()
-                Path(f"/proc/{leader}/uid_map").write_text(f"0 0 1\n1 {own} 1")
-                Path(f"/proc/{leader}/gid_map").write_text(f"0 0 1\n1 {own} 1")
-                code = 0
-        finally:
-            os._exit(code)
-    os.close(read)
-    try:
-        _check(_libc.unshare(CLONE_NEWUSER | flags), "unshare")
-        os.write(write, b"x")
-    finally:
-        os.close(write)
-        _, status = os.waitpid(mapper, 0)
-    if status != 0:
-        raise OSError("could not map the session's user namespace")
-    return 1
-
-
-def _kept_flags(host: str) -> int:
-    """The host mount's flags a remount must keep: a user namespace may not clear them."""
-    flags = os.statvfs(host).f_flag
-    kept = flags & (MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME | MS_NODIRATIME)
-    return kept | (MS_RELATIME if flags & ST_RELATIME else 0)
-
-
-def _bind_readonly(host: str, target: str, extra: int = MS_NOSUID | MS_NODEV) -> None:
-    if os.path.isdir(host):
-        os.makedirs(target, exist_ok=True)
-    else:
-        os.makedirs(os.path.dirname(target), exist_ok=True)
-        open(target, "a").close()
-    _mount(host, target, None, MS_BIND | MS_REC)
-    _mount(None, target, None, MS_BIND | MS_REMOUNT | MS_RDONLY | extra | _kept_flags(host))
-
-
-def _private_root(spec: dict, uid: int) -> str:
-    """Build the student's root file system and switch to it; returns the working directory."""
-    limits = spec["limits"]
-    _mount(None, "/", None, MS_REC | MS_PRIVATE)
-    root = NEW_ROOT
-    _mount("tmpfs", root, "tmpfs", MS_NOSUID | MS_NODEV, "size=16m,mode=755")
-    for host in SYSTEM_DIRS:
-        if os.path.islink(host):
-            os.symlink(os.readlink(host), root + host)
-        elif os.path.isdir(host):
-            _bind_readonly(host, root + host)
-    for node in DEVICES:
-        _bind_readonly("/dev/" + node, f"{root}/dev/{node}", extra=MS_NOSUID)
-    tmpfs = f"size={limits['tmpfs_mb']}m"
-    for path, mode in (("/tmp", "1777"), ("/dev/shm", "1777"), (HOME, "755")):
-        os.makedirs(root + path, exist_ok=True)
-        _mount("tmpfs", root + path, "tmpfs", MS_NOSUID | MS_NODEV, f"{tmpfs},mode={mode}")
-    for host, neutral in layout.mounts(_LAYOUT):     # Python and the kit, at neutral paths
-        _bind_readonly(host, root + neutral)
-    workdir = f"{HOME}/{spec['workdir']}"
-    _populate(root + workdir, spec, uid)
-    for host, name in spec["readonly_binds"]:
-        _bind_readonly(host, f"{root}{workdir}/{name}")
-    os.chown(root + HOME, uid, uid)
-    _mount(None, root, None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
-    os.chdir(root)
-    _check(_libc.syscall(SYS_PIVOT_ROOT, b".", b"."), "pivot_root")
-    _check(_libc.umount2(b".", MNT_DETACH), "detach the old root")
-    os.chdir(workdir)
-    return workdir
-
-
-def _populate(workdir: str, spec: dict, uid: int | None) -> None:
-    """Copy the assignment's files (regular files only, never symlinks) into the workdir, owned
-    by ``uid`` (``None``: by whoever copies them)."""
-    os.makedirs(workdir, exist_ok=True)
-    for name, host in spec["files"]:
-        target = os.path.normpath(os.path.join(workdir, name))
-        if not target.startswith(workdir + os.sep) or os.path.islink(host) or not os.path.isfile(host):
-            continue
-        os.makedirs(os.path.dirname(target), exist_ok=True)
-        shutil.copyfile(host, target)
-        if uid is not None:
-            os.chown(target, uid, uid)
-    for directory, _, _ in os.walk(workdir):
-        if uid is not None:
-            os.chown(directory, uid, uid)
-
-
 def _host_session(spec: dict, uid: int | None) -> str:
     """The landlock and none modes' folders in the session's private temporary directory (0700):
     the working directory (data sets linked in read-only), a home and a /tmp; owned by ``uid``
     when the grader is root."""
     base = spec["host_dir"]
     workdir = os.path.join(base, "home", spec["workdir"])
-    _populate(workdir, spec, uid)
+    populate(workdir, spec, uid)
     for host, name in spec["readonly_binds"]:
         target = os.path.normpath(os.path.join(workdir, name))
         if target.startswith(workdir + os.sep) and not os.path.lexists(target):
@@ -458,27 +338,6 @@ def _processes_of(uid: int) -> int:
     return count
 
 
-class _CapHeader(ctypes.Structure):
-    _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
-
-
-class _CapData(ctypes.Structure):
-    _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32), ("inheritable", ctypes.c_uint32)]
-
-
-def _shed_root() -> None:
-    """Leave the setup's user namespace for a nested one with no mapping, and drop every
-    capability there: the student is an unmapped uid (``nobody``) that can do nothing a
-    capability allows, in any namespace."""
-    _check(_libc.unshare(CLONE_NEWUSER), "unshare(user)")
-    cap = 0
-    while _libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) == 0:
-        cap += 1
-    _libc.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0)
-    data = (_CapData * 2)()
-    _check(_libc.capset(ctypes.byref(_CapHeader(0x20080522, 0)), data), "capset")
-
-
 def _become(uid: int) -> None:
     os.setgroups([])
     os.setresgid(uid, uid, uid)
@@ -500,7 +359,7 @@ def _student(spec: dict, session_fd: int, uid: int) -> None:
     limits = spec["limits"]
     try:
         if mode in NAMESPACED:
-            _private_root(spec, uid)
+            private_root(spec, uid, layout.mounts(_LAYOUT))
             environment = sandbox_environment()
         else:
             os.setpgid(0, 0)
@@ -511,7 +370,7 @@ def _student(spec: dict, session_fd: int, uid: int) -> None:
         if mode == "userns":
             if uid:                                # the grader is root: 1 is the session's own uid
                 _become(uid)
-            _shed_root()
+            shed_root()
             _set_limits(limits, limits["max_processes"])
         elif uid:                                  # root, or landlock and none as root: a uid of its own
             _set_limits(limits, limits["max_processes"])
@@ -562,9 +421,9 @@ def _leader(spec: dict, session_fd: int, control_fd: int) -> None:
         limits = spec["limits"]
         cgroup = SessionCgroup(f"session-{os.getpid()}", limits["session_memory_mb"], limits["max_processes"])
         if mode == "userns":
-            uid = _enter_user_namespace(NAMESPACES, spec["uid_base"] + os.getpid())
+            uid = enter_user_namespace(NAMESPACES, spec["uid_base"] + os.getpid())
         else:
-            _check(_libc.unshare(NAMESPACES), "unshare")
+            check(_libc.unshare(NAMESPACES), "unshare")
     else:
         _libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)   # orphans of the session come back to us
         spec["host_dir"] = tempfile.mkdtemp(prefix="coursekit-")
