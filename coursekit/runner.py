@@ -41,7 +41,7 @@ from coursekit.assignment import Assignment, TestCell, is_test_cell, nbgrader_me
 from coursekit.flags import Flag
 from coursekit.sandbox.cells import PreparedCell, prepare
 from coursekit.sandbox.jail import Limits, SessionSpec, Zygote, choose_isolation
-from coursekit.sandbox.protocol import MAX_RESULT_BYTES
+from coursekit.sandbox.protocol import MAX_ARRAY_ELEMENTS, MAX_RESULT_BYTES
 from coursekit.sandbox.session import CellResult, SandboxError, SandboxUnavailable, Session, StudentRaised
 
 TEXT_CAP = 20_000             # characters of one output kept
@@ -348,10 +348,10 @@ class NotebookGrader:
             message = plain(report.get("message", ""), 600)
             head = f"Your {name} raised {kind}" + (f": {message}" if message else "")
         lines = [head]
-        for frame in report.get("frames", [])[-4:]:
-            cell = self.cells.get(frame["cell"])
-            if cell is None:
-                continue
+        frames = [frame for frame in report.get("frames", [])
+                  if frame["cell"] in self.cells and 1 <= frame["line"] <= self.cells[frame["cell"]].lines]
+        for frame in frames[-1:] if hidden else frames[-4:]:   # hidden: the innermost line, a real one
+            cell = self.cells[frame["cell"]]
             where = self.cell_names.get(frame["cell"], f"cell {frame['cell']}")
             function = frame["function"]
             inside = f", in {function}" if not hidden and _IDENTIFIER.fullmatch(function) else ""
@@ -377,18 +377,22 @@ class NotebookGrader:
                 student_cells.append((index, cell))
                 if grade_id in self.assignment.functions:
                     self.cell_names[index] = f"your answer cell for {grade_id}"
-        count = 0
+        count, stopped = 0, False
         try:
             for index, cell in student_cells:
                 count += 1
-                prepared = self.cells[index] = prepare(cell.source)
-                if prepared.too_large:
-                    cell.outputs = [_error("CellTooLarge", "This cell is too large to run at grading.")]
-                    continue
                 try:
+                    self._left()                  # preparing a cell is work on the notebook's clock too
+                    prepared = self.cells[index] = prepare(cell.source)
+                    if prepared.too_large:
+                        cell.outputs = [_error("CellTooLarge", "This cell is too large to run at grading.")]
+                        continue
                     outputs, error, notes = self._run_student_cell(index, prepared)
-                except GradingStopped as exc:
-                    cell.outputs = [_error("GradingStopped", f"This cell was not run: {exc}.")]
+                except GradingStopped as exc:     # said once: one output per cell would let a
+                    if not stopped:               # notebook of empty cells grow its graded copy
+                        cell.outputs = [_error("GradingStopped", f"This cell and the ones after it "
+                                                                 f"were not run: {exc}.")]
+                    stopped = True
                     continue
                 self.done.append((index, prepared))
                 cell.outputs = self._student_outputs(outputs, error, notes, count)
@@ -431,7 +435,7 @@ class NotebookGrader:
         if error is not None:
             kind = error["type"] if _IDENTIFIER.fullmatch(error["type"]) else "Error"
             lines = [self.text.take(error["message"], 2000)]
-            lines += [f"    line {f['line']}: {plain(f['code'], 160)}" for f in error["frames"][-4:]]
+            lines += [f"    line {f['line']}: {self.text.take(f['code'], 160)}" for f in error["frames"][-4:]]
             result.append(_error(kind, "\n".join(lines)))
         return result
 
@@ -459,13 +463,15 @@ class _ArgumentLimit:
             for count, value in enumerate(_leaves((args, kwargs))):
                 if count >= self.max_leaves:
                     raise ValueError("more values than the function under test received")
-                if isinstance(value, np.ndarray) and value.size > self.max_size:
+                if isinstance(value, np.ndarray) and (value.size > self.max_size or
+                                                      value.size > MAX_ARRAY_ELEMENTS):
                     raise ValueError("an array larger than the function under test received")
                 if any(n > self.max_int for n in _integers(value)):
                     raise ValueError("an integer larger than any the function under test received")
             with memory_budget(HELPER_MEMORY_MB):
                 result = function(*args, **kwargs)
-            if sum(v.nbytes for v in _leaves(result) if isinstance(v, np.ndarray)) > MAX_RESULT_BYTES:
+            arrays = [v for v in _leaves(result) if isinstance(v, np.ndarray)]
+            if sum(v.nbytes for v in arrays) > MAX_RESULT_BYTES or any(v.size > MAX_ARRAY_ELEMENTS for v in arrays):
                 raise ValueError("a result larger than the grader sends")
             return result
         return guarded

@@ -3,13 +3,22 @@
 The grader turns IPython syntax into Python and counts the cell's top-level statements itself,
 so what the sandbox later reports about its progress can be checked, and a statement that hung
 can be skipped without taking the sandbox's word for which one it was.
+
+This runs in the grading process on the student's text, so its cost is bounded by the text's
+size: cells past ``MAX_CELL_CHARACTERS`` are not prepared (the tokens and the syntax tree of a
+cell take ~700 bytes per character), and IPython's transformer, which tokenizes the whole cell
+again for every piece of special syntax it rewrites (up to 500 times), may tokenize at most
+``TRANSFORM_BUDGET`` characters per cell; a cell that needs more is run as written.
 """
 from __future__ import annotations
 
 import ast
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
 
-MAX_CELL_CHARACTERS = 1_000_000        # larger cells are not run (no honest cell comes close)
+MAX_CELL_CHARACTERS = 100_000          # larger cells are not run (honest cells stay under 6,000)
+TRANSFORM_BUDGET = 250_000             # characters IPython's token transforms may tokenize per cell
 
 
 @dataclass(frozen=True)
@@ -23,12 +32,35 @@ class PreparedCell:
         lines = self.code.splitlines()
         return lines[number - 1].strip()[:160] if 1 <= number <= len(lines) else ""
 
+    @property
+    def lines(self) -> int:
+        return len(self.code.splitlines())
+
+
+@lru_cache(maxsize=1)
+def _transformer() -> Any:
+    """IPython's TransformerManager with its token loop bounded by ``TRANSFORM_BUDGET``."""
+    from IPython.core.inputtransformer2 import TRANSFORM_LOOP_LIMIT, TransformerManager
+
+    class BoundedTransformer(TransformerManager):
+        def do_token_transforms(self, lines: list[str]) -> list[str]:
+            budget = TRANSFORM_BUDGET
+            for _ in range(TRANSFORM_LOOP_LIMIT):
+                budget -= sum(map(len, lines)) + 1      # each round tokenizes the whole cell
+                if budget < 0:
+                    break
+                changed, lines = self.do_one_token_transform(lines)
+                if not changed:
+                    return lines
+            raise RuntimeError("more IPython syntax than the grader transforms in a cell this size")
+
+    return BoundedTransformer()
+
 
 def to_python(source: str) -> str:
     """Turn IPython syntax (magics, ``!cmd``) into plain Python (a text transformation only)."""
     try:
-        from IPython.core.inputtransformer2 import TransformerManager
-        return TransformerManager().transform_cell(source)
+        return _transformer().transform_cell(source)
     except Exception:
         return source
 

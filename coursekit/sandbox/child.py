@@ -205,7 +205,7 @@ class Server:
 def _too_large(value: Any, depth: int = 0) -> bool:
     import numpy as np
     if isinstance(value, np.ndarray):
-        return value.nbytes > MAX_RESULT_BYTES
+        return value.nbytes > MAX_RESULT_BYTES or value.size > wire.MAX_ARRAY_ELEMENTS
     if isinstance(value, (tuple, list)) and depth < 4:
         return sum(_too_large(v, depth + 1) for v in value[:1000]) > 0
     return False

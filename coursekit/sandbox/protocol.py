@@ -33,6 +33,8 @@ LENGTH = struct.Struct("!I")
 OUTPUT_CAP = 100_000                 # characters of printed output per cell or call (both sides cap)
 OUTPUT_LIMIT = OUTPUT_CAP + 100      # what the grader accepts: the cap and a truncation note
 MAX_RESULT_BYTES = 64 * 2**20        # largest array data a call may return
+MAX_ARRAY_ELEMENTS = MAX_RESULT_BYTES // 8   # so that no array grows past that as float64 (a test's
+                                             # np.asarray(result, dtype=float) of 64 MiB of booleans)
 
 
 class ProtocolError(Exception):
@@ -209,11 +211,10 @@ class _Walk:
                 if at + 1 + length > len(data):
                     raise ProtocolError("truncated message")
                 code = data[at]
-                payload = data[at + 1:at + 1 + length]
                 if code == TUPLE:
                     if depth + len(remaining) > budget.depth:
                         raise ProtocolError(f"nested deeper than {budget.depth} levels")
-                    self.document(payload, depth + len(remaining))
+                    self.document(data[at + 1:at + 1 + length], depth + len(remaining))
                 elif code == UNSUPPORTED and length > 200:
                     raise ProtocolError("bad placeholder")
                 elif code not in (ARRAY, SCALAR, COMPLEX, UNSUPPORTED):
@@ -263,6 +264,8 @@ def _array(data: bytes, scalar: bool) -> Any:
     for s in dims:
         count *= s
     raw = data[1 + data[0]:]
+    if count > MAX_ARRAY_ELEMENTS:
+        raise ProtocolError("an array with more elements than a message may carry")
     if count * np.dtype(dtype).itemsize != len(raw):
         raise ProtocolError("array bytes do not match its shape")
     array = np.frombuffer(raw, dtype=np.dtype(dtype), count=count).reshape(dims).copy()
