@@ -20,7 +20,7 @@ from typing import Any
 import nbformat
 
 ILLUSTRATION_TAG = "illustration"
-HIDDEN_BEGIN, HIDDEN_END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"   # nbgrader's markers
+HIDDEN_BEGIN, HIDDEN_END = "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"   # nbgrader's delimiters (in a line)
 DATA_FOLDER = "datasets"          # data next to a notebook: mounted read-only, never copied
 
 
@@ -60,9 +60,8 @@ class TestCell:
         lines = self.source.splitlines(keepends=True)
         runs: list[tuple[bool, int, list[str]]] = [(False, 0, [])]
         for number, line in enumerate(lines):
-            marker = line.strip()
-            if marker in (HIDDEN_BEGIN, HIDDEN_END):
-                runs.append((marker == HIDDEN_BEGIN, number + 1, []))
+            if HIDDEN_BEGIN in line or HIDDEN_END in line:      # nbgrader's rule: a line holding it
+                runs.append((HIDDEN_BEGIN in line, number + 1, []))
             else:
                 runs[-1][2].append(line)
         try:

@@ -216,13 +216,20 @@ class RecordFlags(NbGraderPreprocessor):
 
 
 class TolerantNotebookExporter(NotebookExporter):
-    """Read submissions that are not valid notebooks as the untouched release, flagged."""
+    """Read submissions that are not valid notebooks (or far too large) as the untouched release,
+    flagged."""
+
+    max_notebook_mb = Float(8.0, help="Submitted notebooks larger than this (MiB) are graded as the "
+                                      "untouched release and flagged unreadable: what grading writes "
+                                      "stays bounded by it.").tag(config=True)
 
     def from_filename(self, filename: str, resources: dict | None = None,  # type: ignore[override]
                       **kw: Any) -> tuple[str, dict]:
         try:
             if os.path.realpath(filename) != os.path.abspath(filename):
                 raise PermissionError("the submitted notebook is a symbolic link")
+            if os.path.getsize(filename) > self.max_notebook_mb * 2**20:
+                raise ValueError(f"the submitted notebook is larger than {self.max_notebook_mb:g} MiB")
             nb = nbformat.read(filename, as_version=4)
             self._repair_ids(nb, filename)
             nbformat.validate(nb)

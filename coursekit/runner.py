@@ -15,16 +15,15 @@ What the student will see is built so that hidden tests cannot leak through it:
   serves only the hidden regions of test cells. Each lane has its own restarts and skips, and
   test cells without hidden regions run before any hidden one. So nothing the public lane says
   can depend on a hidden input.
-- From the hidden lane only the grader's own words come back: pass or fail, the type of a
-  builtin exception, and the line of the student's cell where it was raised, read from the
-  grader's copy of that cell. Never a message, a printed line or a name from the sandbox.
+- From the hidden lane only the grader's own words come back: pass or fail, and a coarse kind
+  of error (one of eight). Never a message, a printed line, a line number or a name from the
+  sandbox, and nothing the hidden regions of the tests print.
 - The grader's clock bounds everything: every cell, replay and call gets at most what is left
   of ``submission_timeout``. Text from the sandbox is reduced to plain text and capped per
   output, per cell and per notebook, here, whatever the sandbox claims.
 """
 from __future__ import annotations
 
-import builtins
 import contextlib
 import io
 import re
@@ -46,9 +45,9 @@ from coursekit.sandbox.session import CellResult, SandboxError, SandboxUnavailab
 
 TEXT_CAP = 20_000             # characters of one output kept
 CELL_TEXT_CAP = 40_000        # characters of student output kept per cell
-HELPER_MEMORY_MB = 512        # what the grader may allocate in one helper call for a student
-SHOWN_ERRORS = {name for name, value in vars(builtins).items()
-                if isinstance(value, type) and issubclass(value, BaseException)} | {"AxisError", "LinAlgError"}
+HELPER_MEMORY_MB = (128, 1024)  # MiB the grader may allocate in a helper call: 16 x the call's arrays
+HIDDEN_LANE_ERRORS = {"TypeError", "ValueError", "IndexError", "KeyError", "AttributeError",
+                      "ZeroDivisionError", "NameError"}   # with "an exception": 3 bits a hidden cell at most
 _NOT_PLAIN = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|[\x00-\x08\x0b-\x1f\x7f]")
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_.<>]{0,59}")
 
@@ -281,9 +280,9 @@ class NotebookGrader:
         printed = io.StringIO()
         error = None
         try:
-            with contextlib.redirect_stdout(printed):
-                for hidden, code in test.regions:
-                    self.lane = self.hidden if hidden else self.public
+            for hidden, code in test.regions:
+                self.lane = self.hidden if hidden else self.public
+                with contextlib.redirect_stdout(io.StringIO() if hidden else printed):  # hidden: never shown
                     exec(code, ns)
         except SandboxUnavailable:        # the grading machine's problem: fail loudly
             raise
@@ -329,8 +328,8 @@ class NotebookGrader:
                                      f"{type(exc).__name__}: {exc}"[:1000])
 
     def _describe_raise(self, exc: StudentRaised) -> tuple[str, str]:
-        """What the student's exception was, in the grader's words; from the hidden lane only the
-        type of a builtin exception and the lines of the student's own cells, never a message."""
+        """What the student's exception was, in the grader's words; from the hidden lane only a
+        coarse kind of error (one of eight), never a message, a name or a line."""
         report, name = exc.report, exc.name
         hidden = report.get("lane") != "public"
         kind = str(report.get("type", ""))
@@ -340,23 +339,24 @@ class NotebookGrader:
         if kind == "NotImplementedError":
             return kind, (f"Your {name} is not written yet: replace the `raise NotImplementedError(...)` "
                           "line between START CODE HERE and END CODE HERE with your code.")
-        if hidden:
-            kind = kind if kind in SHOWN_ERRORS else "an exception of its own type"
-            head = f"Your {name} raised {kind} in a hidden test"
-        else:
-            kind = kind if _IDENTIFIER.fullmatch(kind) else "an exception"
-            message = plain(report.get("message", ""), 600)
-            head = f"Your {name} raised {kind}" + (f": {message}" if message else "")
-        lines = [head]
+        if hidden:          # a few bits at most: a coarse kind of error, no line, no message
+            kind = kind if kind in HIDDEN_LANE_ERRORS else "an exception"
+            return ("Error" if kind == "an exception" else kind), (
+                f"Your {name} raised {kind} in a hidden test (on inputs of other shapes, sizes or types "
+                "than the public test's). Try your function on such inputs yourself; the grader shows "
+                "no line of a hidden test's error, so that nothing of its inputs can come back.")
+        kind = kind if _IDENTIFIER.fullmatch(kind) else "an exception"
+        message = plain(report.get("message", ""), 600)
+        lines = [f"Your {name} raised {kind}" + (f": {message}" if message else "")]
         frames = [frame for frame in report.get("frames", [])
                   if frame["cell"] in self.cells and 1 <= frame["line"] <= self.cells[frame["cell"]].lines]
-        for frame in frames[-1:] if hidden else frames[-4:]:   # hidden: the innermost line, a real one
+        for frame in frames[-4:]:
             cell = self.cells[frame["cell"]]
             where = self.cell_names.get(frame["cell"], f"cell {frame['cell']}")
             function = frame["function"]
-            inside = f", in {function}" if not hidden and _IDENTIFIER.fullmatch(function) else ""
+            inside = f", in {function}" if _IDENTIFIER.fullmatch(function) else ""
             lines.append(f"    {where}, line {frame['line']}{inside}: {cell.line(frame['line'])}")
-        return ("Error" if hidden and kind.startswith("an ") else kind), "\n".join(lines)
+        return kind, "\n".join(lines)
 
     # -- the whole notebook
 
@@ -456,6 +456,8 @@ class _ArgumentLimit:
                 ints.extend(value.shape)
             ints.extend(_integers(value))
         self.max_int, self.max_size = max(ints), sum(sizes)
+        received = sum(v.nbytes for v in _leaves((args, kwargs)) if isinstance(v, np.ndarray)) / 2**20
+        self.memory_mb = int(min(HELPER_MEMORY_MB[1], max(HELPER_MEMORY_MB[0], 16 * received)))
         self.max_leaves = leaves + 4096        # long lists of small numbers (a seed list, labels) count too
 
     def guard(self, function: Any) -> Any:
@@ -468,7 +470,7 @@ class _ArgumentLimit:
                     raise ValueError("an array larger than the function under test received")
                 if any(n > self.max_int for n in _integers(value)):
                     raise ValueError("an integer larger than any the function under test received")
-            with memory_budget(HELPER_MEMORY_MB):
+            with memory_budget(self.memory_mb):
                 result = function(*args, **kwargs)
             arrays = [v for v in _leaves(result) if isinstance(v, np.ndarray)]
             if sum(v.nbytes for v in arrays) > MAX_RESULT_BYTES or any(v.size > MAX_ARRAY_ELEMENTS for v in arrays):

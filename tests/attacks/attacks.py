@@ -304,4 +304,7 @@ def _gut_tests(nb) -> None:
 from tests.attacks.protocol_attacks import ATTACKS as PROTOCOL_ATTACKS  # noqa: E402
 
 ATTACKS += PROTOCOL_ATTACKS
+from tests.attacks.adversary_attacks import ATTACKS as ADVERSARY_ATTACKS  # noqa: E402
+
+ATTACKS += ADVERSARY_ATTACKS
 import tests.attacks.notebook_attacks  # noqa: E402,F401 (adds the notebook, file and HTML attacks to ATTACKS)

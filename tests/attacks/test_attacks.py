@@ -249,11 +249,16 @@ def test_nothing_of_a_hidden_input_reaches_a_graded_notebook_or_feedback(feedbac
 
 @pytest.mark.slow
 def test_what_the_sandbox_sends_is_capped_in_every_file(feedback):
+    """What grading writes is bounded by what the student sent: a few MB beyond the notebook's own
+    cells, whatever the sandbox claims or prints."""
     course = feedback["course"]
     for folder in ("autograded", "feedback"):
         for path in (course / folder).rglob("*"):
             if path.is_file():
-                assert path.stat().st_size < SIZE_LIMIT, f"{path} is {path.stat().st_size} bytes"
+                student = path.relative_to(course / folder).parts[0]
+                sent = course / "submitted" / student / "cnn_layers" / "cnn_layers.ipynb"
+                own = sent.stat().st_size if sent.is_file() and not sent.is_symlink() else 0
+                assert path.stat().st_size < SIZE_LIMIT + 5 * own, f"{path} is {path.stat().st_size} bytes"
 
 
 @pytest.mark.slow

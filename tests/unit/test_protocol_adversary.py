@@ -2,6 +2,7 @@
 the decoder, the preparation of a cell, and the grader's account of an error from the hidden lane."""
 from __future__ import annotations
 
+import re
 import time
 
 import nbformat
@@ -94,7 +95,7 @@ def _grader(assignment, **clock) -> NotebookGrader:
     return NotebookGrader(assignment, None, config)  # type: ignore[arg-type]
 
 
-def test_forged_frame_lines_from_the_hidden_lane_are_not_shown(assignment):
+def test_from_the_hidden_lane_no_line_message_or_name_is_shown(assignment):
     grader = _grader(assignment)
     grader.cells[7] = cells.prepare("def zero_pad(X, pad):\n    x = 1\n    raise ValueError\n")
     grader.cell_names[7] = "your answer cell for zero_pad"
@@ -104,7 +105,10 @@ def test_forged_frame_lines_from_the_hidden_lane_are_not_shown(assignment):
     report = {"type": "ValueError", "message": "secret", "frames": forged + real, "output": "", "lane": "hidden"}
     kind, text = grader._describe_raise(StudentRaised("zero_pad", report))
     assert kind == "ValueError" and "secret" not in text and "1000" not in text
-    assert text.splitlines()[1:] == ["    your answer cell for zero_pad, line 3: raise ValueError"]
+    assert not re.search(r"line \d", text) and "raise ValueError" not in text and len(text.splitlines()) == 1
+    report["type"] = "LEAK_2_5_3_4"                          # a type name of the student's making
+    kind, text = grader._describe_raise(StudentRaised("zero_pad", report))
+    assert kind == "Error" and "LEAK" not in text
     report["lane"] = "public"
     _, text = grader._describe_raise(StudentRaised("zero_pad", report))
     assert "line 2, in zero_pad: x = 1" in text and "line 3" in text and "1000" not in text
