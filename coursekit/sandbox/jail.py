@@ -433,8 +433,22 @@ def _leader(spec: dict, session_fd: int, control_fd: int) -> None:
         if cgroup is not None and cgroup.active:
             cgroup.join()
         _student(spec, session_fd, uid)
-    os.close(session_fd)
-    os.write(control_fd, json.dumps({"cgroup": bool(cgroup and cgroup.active)}).encode() + b"\n")
+    reaped = False
+    try:
+        os.close(session_fd)
+        os.write(control_fd, json.dumps({"cgroup": bool(cgroup and cgroup.active)}).encode() + b"\n")
+        reaped = _hold(pid, mode, control_fd)
+    finally:                   # also when the grader is gone before we could tell it anything
+        _kill_session(None if reaped else pid, mode)
+        if "host_dir" in spec:
+            shutil.rmtree(spec["host_dir"], ignore_errors=True)
+        if cgroup is not None:
+            cgroup.remove()
+
+
+def _hold(pid: int, mode: str, control_fd: int) -> bool:
+    """Wait until the grader asks for the end (or goes away), or the student process ends and
+    is reaped (then True)."""
     pidfd = os.pidfd_open(pid)
     poller = select.poll()
     poller.register(control_fd, select.POLLIN | select.POLLHUP | select.POLLERR)
@@ -442,34 +456,27 @@ def _leader(spec: dict, session_fd: int, control_fd: int) -> None:
     while True:
         events = dict(poller.poll())
         if control_fd in events:
-            _kill_session(pid, mode)
-            break
+            return False
         if pidfd in events:
             _, status = os.waitpid(pid, 0)
-            _kill_session(pid, mode)   # stray children of a session without a PID namespace
             try:
                 os.write(control_fd, json.dumps({"status": status}).encode())
             except OSError:
                 pass
-            break
-    if "host_dir" in spec:
-        shutil.rmtree(spec["host_dir"], ignore_errors=True)
-    if cgroup is not None:
-        cgroup.remove()
+            return True
 
 
-def _kill_session(pid: int, mode: str) -> None:
-    """Kill the student process; without a PID namespace, every descendant of this leader too
-    (a subreaper: processes that double-forked or left the process group are still ours)."""
-    try:
-        os.kill(pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
-    if mode in NAMESPACED:         # PID 1 of its namespace: the kernel kills the rest
+def _kill_session(pid: int | None, mode: str) -> None:
+    """Kill the student process (``None``: it was reaped already, its pid may be reused); without
+    a PID namespace, every descendant of this leader too (a subreaper: processes that
+    double-forked or left the process group are still ours)."""
+    if pid is not None:
         try:
+            os.kill(pid, signal.SIGKILL)
             os.waitpid(pid, 0)
-        except ChildProcessError:
+        except (ProcessLookupError, PermissionError, ChildProcessError):
             pass
+    if mode in NAMESPACED:         # PID 1 of its namespace: the kernel killed the rest with it
         return
     for _ in range(10_000):
         alive = _descendants(os.getpid())

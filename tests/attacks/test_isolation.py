@@ -165,60 +165,62 @@ def graded(request, grading_user, released_course):
         pytest.skip(f"isolation {mode!r} is not available to {user.pw_name} here (offered: {modes})")
     base = Path(tempfile.mkdtemp(prefix=f"coursekit-isolation-{mode}-"))
     os.chmod(base, 0o755)
-    course = base / "course"
-    shutil.copytree(released_course, course, symlinks=True)
-    data = course / "data"
-    data.mkdir()
-    (data / "labels.txt").write_text("0 1 2\n")
-    secret = course / "secret.txt"
-    secret.write_text(SECRET)
-    with open(course / "nbgrader_config.py", "a") as config:
-        config.write("\nc.SandboxedExecute.cell_timeout = 5\nc.SandboxedExecute.test_timeout = 10\n"
-                     f"c.SandboxedExecute.data_dirs = {{'cnn_layers': {{'datasets': {str(data)!r}}}}}\n")
-    assignment = Assignment.from_source(course / "source" / "cnn_layers" / "cnn_layers.ipynb")
-    release = nbformat.read(course / "release" / "cnn_layers" / "cnn_layers.ipynb", as_version=4)
-    submissions = _submissions(mode)
-    notebook = Path("cnn_layers", "cnn_layers.ipynb")
-    secrets = {"the gradebook": str(course / "gradebook.db"), "a 0600 secret": str(secret),
-               "the source notebook": str(course / "source" / notebook),
-               "another student's notebook": str(course / "submitted" / "aaa_canary" / notebook)}
-    for student, attack in submissions.items():
-        path = course / "submitted" / student / "cnn_layers" / "cnn_layers.ipynb"
-        path.parent.mkdir(parents=True)
-        if isinstance(attack, dict):
-            nbformat.write(make_submission(release, assignment, attack), path)
-            continue
-        assert isinstance(attack, Attack)
-        nb = make_submission(release, assignment, attack.answers)
-        cells = [cell.replace("SECRETS.items()", f"{secrets!r}.items()") for cell in attack.cells]
-        nb.cells += [nbformat.v4.new_code_cell(cell) for cell in cells]
-        nbformat.write(nb, path)
-    for path in [base, course, *course.rglob("*")]:
-        os.lchown(path, user.pw_uid, user.pw_gid)
-    for private in ("gradebook.db", "secret.txt", "source/cnn_layers/cnn_layers.ipynb"):
-        os.chmod(course / private, 0o600)
-    before = course_files(course)
-    running = frozenset(pid.split()[0] for pid in user_processes(user.pw_uid))
-    tmp_before = set(os.listdir(tempfile.gettempdir()))
-    command = [sys.executable, "-m", "nbgrader", "autograde", "cnn_layers", f"--SandboxedExecute.isolation={mode}",
-               "--log-level=INFO"]
-    started = time.monotonic()
-    result = subprocess.run(as_user(user, command, env), cwd=course, capture_output=True, text=True, timeout=900)
-    seconds = time.monotonic() - started
-    assert result.returncode == 0, result.stderr[-4000:]
-    rows = {row.student: [row.scores[f] for f in assignment.functions]
-            for row in table(f"sqlite:///{course / 'gradebook.db'}", assignment)}
-    notebooks = {}
-    for student in submissions:
-        graded_path = course / "autograded" / student / "cnn_layers" / "cnn_layers.ipynb"
-        notebooks[student] = nbformat.read(graded_path, as_version=4) if graded_path.exists() else None
-    deadline = time.monotonic() + 10
-    while user_processes(user.pw_uid, running) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    yield {"mode": mode, "course": course, "rows": rows, "notebooks": notebooks, "before": before,
-           "log": result.stderr, "seconds": seconds, "user": user, "submissions": submissions,
-           "secrets": secrets, "tmp_before": tmp_before, "data": data, "running": running}
-    shutil.rmtree(base, ignore_errors=True)
+    try:
+        course = base / "course"
+        shutil.copytree(released_course, course, symlinks=True)
+        data = course / "data"
+        data.mkdir()
+        (data / "labels.txt").write_text("0 1 2\n")
+        secret = course / "secret.txt"
+        secret.write_text(SECRET)
+        with open(course / "nbgrader_config.py", "a") as config:
+            config.write("\nc.SandboxedExecute.cell_timeout = 5\nc.SandboxedExecute.test_timeout = 10\n"
+                         f"c.SandboxedExecute.data_dirs = {{'cnn_layers': {{'datasets': {str(data)!r}}}}}\n")
+        assignment = Assignment.from_source(course / "source" / "cnn_layers" / "cnn_layers.ipynb")
+        release = nbformat.read(course / "release" / "cnn_layers" / "cnn_layers.ipynb", as_version=4)
+        submissions = _submissions(mode)
+        notebook = Path("cnn_layers", "cnn_layers.ipynb")
+        secrets = {"the gradebook": str(course / "gradebook.db"), "a 0600 secret": str(secret),
+                   "the source notebook": str(course / "source" / notebook),
+                   "another student's notebook": str(course / "submitted" / "aaa_canary" / notebook)}
+        for student, attack in submissions.items():
+            path = course / "submitted" / student / "cnn_layers" / "cnn_layers.ipynb"
+            path.parent.mkdir(parents=True)
+            if isinstance(attack, dict):
+                nbformat.write(make_submission(release, assignment, attack), path)
+                continue
+            assert isinstance(attack, Attack)
+            nb = make_submission(release, assignment, attack.answers)
+            cells = [cell.replace("SECRETS.items()", f"{secrets!r}.items()") for cell in attack.cells]
+            nb.cells += [nbformat.v4.new_code_cell(cell) for cell in cells]
+            nbformat.write(nb, path)
+        for path in [base, course, *course.rglob("*")]:
+            os.lchown(path, user.pw_uid, user.pw_gid)
+        for private in ("gradebook.db", "secret.txt", "source/cnn_layers/cnn_layers.ipynb"):
+            os.chmod(course / private, 0o600)
+        before = course_files(course)
+        running = frozenset(pid.split()[0] for pid in user_processes(user.pw_uid))
+        tmp_before = set(os.listdir(tempfile.gettempdir()))
+        command = [sys.executable, "-m", "nbgrader", "autograde", "cnn_layers", f"--SandboxedExecute.isolation={mode}",
+                   "--log-level=INFO"]
+        started = time.monotonic()
+        result = subprocess.run(as_user(user, command, env), cwd=course, capture_output=True, text=True, timeout=900)
+        seconds = time.monotonic() - started
+        assert result.returncode == 0, result.stderr[-4000:]
+        rows = {row.student: [row.scores[f] for f in assignment.functions]
+                for row in table(f"sqlite:///{course / 'gradebook.db'}", assignment)}
+        notebooks = {}
+        for student in submissions:
+            graded_path = course / "autograded" / student / "cnn_layers" / "cnn_layers.ipynb"
+            notebooks[student] = nbformat.read(graded_path, as_version=4) if graded_path.exists() else None
+        deadline = time.monotonic() + 10
+        while user_processes(user.pw_uid, running) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        yield {"mode": mode, "course": course, "rows": rows, "notebooks": notebooks, "before": before,
+               "log": result.stderr, "seconds": seconds, "user": user, "submissions": submissions,
+               "secrets": secrets, "tmp_before": tmp_before, "data": data, "running": running}
+    finally:                          # also when grading failed: no course copy left in /tmp
+        shutil.rmtree(base, ignore_errors=True)
 
 
 def _printed(nb) -> str:
