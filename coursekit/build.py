@@ -82,14 +82,33 @@ def build_release(paths: Paths) -> None:
     _normalise(paths.release)
 
 
+SOLUTION_CONFIG = ("GenerateSolution", "Execute", "ClearSolutions", "ClearHiddenTests", "ClearMarkScheme",
+                   "IncludeHeaderFooter", "LockCells", "ClearOutput")   # what generate_solution reads
+
+
 def source_fingerprint(paths: Paths) -> str:
-    """A hash of everything the worked solutions are made from (notebook, modules, data, config)."""
+    """A hash of everything the worked solutions are made from: the notebook, its modules and
+    data, and the configuration of ``nbgrader generate_solution`` (not the rest of the course's
+    configuration, so changing how autograding works does not retrain the networks)."""
+    from coursekit.pipeline import load_config
     digest = hashlib.sha256()
     for path in sorted(p for p in paths.source_dir.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
         digest.update(str(path.relative_to(paths.source_dir)).encode())
         digest.update(path.read_bytes())
-    digest.update((paths.root / "nbgrader_config.py").read_bytes())
+    config = load_config(paths.root)
+    for section in SOLUTION_CONFIG:
+        values = config.get(section, {})
+        digest.update(f"{section}={sorted((k, _stable(v)) for k, v in values.items())!r}".encode())
     return digest.hexdigest()
+
+
+def _stable(value: object) -> str:
+    """A configuration value as text that does not change between runs (classes by name)."""
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_stable(v) for v in value) + "]"
+    if isinstance(value, type):
+        return f"{value.__module__}.{value.__qualname__}"
+    return repr(value)
 
 
 def build_solutions(paths: Paths, force: bool = False) -> bool:
