@@ -8,18 +8,20 @@ Stock commands (`nbgrader generate_assignment / autograde / generate_feedback / 
 - feedback shows test failures, never hidden test code.
 """
 import os
+import sys
 
-from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
-from nbgrader.preprocessors import (
+ROOT = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, ROOT)   # make the kit's own package importable for the nbgrader commands
+
+from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor  # noqa: E402
+from nbgrader.preprocessors import (  # noqa: E402
     AssignLatePenalties, ClearHiddenTests, ClearMarkScheme, ClearOutput,
     DeduplicateIds, Execute, GetGrades, IgnorePattern, IncludeHeaderFooter, LimitOutput, LockCells,
     OverwriteCells, OverwriteKernelspec, SaveAutoGrades)
 
-from coursekit.preprocessors import (  # the kit, installed in the environment (pyproject.toml)
+from coursekit.preprocessors import (  # noqa: E402
     DetectTampering, RecordFlags, SandboxedExecute, TolerantNotebookExporter, ValidateCellMetadata,
     remove_symlinks)
-
-ROOT = os.path.dirname(os.path.abspath(__file__))   # the course directory: where this file is
 
 c = get_config()  # noqa: F821 (provided by traitlets when it loads this file)
 
