@@ -52,12 +52,12 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.postgres)
 
 
-@pytest.fixture(autouse=True)
-def _pieces(request: pytest.FixtureRequest) -> None:
-    """Skip (or fail, in CI) a test whose marker names a piece this machine lacks."""
-    if request.node.get_closest_marker("root") and os.geteuid() != 0:
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Skip (or fail, in CI) a test whose marker names a piece this machine lacks, before any of
+    its fixtures (a module's server) is set up."""
+    if item.get_closest_marker("root") and os.geteuid() != 0:
         missing("root (namespaces, cgroups, a second user)", "run the tests as root")
-    if request.node.get_closest_marker("browser") and not Path(CHROMIUM).exists():
+    if item.get_closest_marker("browser") and not Path(CHROMIUM).exists():
         missing(f"Debian's chromium ({CHROMIUM})", f"{BRING}; or: apt-get install chromium")
 
 

@@ -62,7 +62,9 @@ def course_files(course: Path) -> dict[str, str]:
 
 
 def sandbox_processes() -> list[str]:
-    """Processes still running as a sandbox uid."""
+    """Processes still running as a sandbox uid with no live zygote above them: those that
+    outlived their grading (sessions of other tests running at the same time, as under
+    pytest-xdist, still hang from their zygote)."""
     found = []
     for pid in filter(str.isdigit, os.listdir("/proc")):
         try:
@@ -70,9 +72,25 @@ def sandbox_processes() -> list[str]:
         except OSError:
             continue
         uid = int(next(line for line in status.splitlines() if line.startswith("Uid:")).split()[1])
-        if uid >= UID_BASE:
+        if uid >= UID_BASE and not _under_a_zygote(pid):
             found.append(f"{pid} (uid {uid})")
     return found
+
+
+def _under_a_zygote(pid: str) -> bool:
+    """Whether a live ``coursekit.sandbox.jail`` zygote is an ancestor of ``pid``."""
+    seen = set()
+    while pid not in ("0", "1") and pid not in seen:
+        seen.add(pid)
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+            parent = next(line for line in status.splitlines() if line.startswith("PPid:")).split()[1]
+            if b"coursekit.sandbox.jail" in Path(f"/proc/{parent}/cmdline").read_bytes():
+                return True
+        except (OSError, StopIteration):
+            return False
+        pid = parent
+    return False
 
 
 def files_owned_by_sandboxes(*folders: Path) -> list[str]:
