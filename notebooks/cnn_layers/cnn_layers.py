@@ -1042,8 +1042,10 @@ _gradient_check_conv_backward(seed=88879, name="db")
 # $$ X = \begin{bmatrix} 1 & 3 \\ 4 & 2 \end{bmatrix} \quad \rightarrow \quad
 #    M = \begin{bmatrix} 0 & 0 \\ 1 & 0 \end{bmatrix} $$
 #
-# `x == np.max(x)` builds it in one comparison. (Ties, where two entries share the maximum,
-# need no special care in this assignment.)
+# `x == np.max(x)` builds it in one comparison. Only the maximum itself is marked, however
+# close other entries come. (When two entries tie for the maximum, `x == np.max(x)` marks
+# both; the tests of this assignment use windows without ties. The next assignment explains
+# why frameworks send the gradient to the first maximum only.)
 #
 # **Exercise 6 - `create_mask_from_window`** (2 points).
 
@@ -1186,9 +1188,10 @@ for _dz, _shape, _case in [(3.0, (2, 3), "a 2 x 3 window"),
 # position `(h, w)` and channel `c` it finds the window again and adds the window's share of
 # `dA[i, h, w, c]` into `dA_prev`:
 #
-# - `mode == "max"`: `dA_prev[i, window, c] += mask * dA[i, h, w, c]`, with the mask of the
+# - `mode == "max"`: add `mask * dA[i, h, w, c]` into the window,
+#   `dA_prev[i, vert_start:vert_end, horiz_start:horiz_end, c]`, with `mask` the mask of the same
 #   window of `A_prev`;
-# - `mode == "average"`: `dA_prev[i, window, c] += distribute_value(dA[i, h, w, c], (f, f))`.
+# - `mode == "average"`: add `distribute_value(dA[i, h, w, c], (f, f))` into that window.
 #
 # With a stride smaller than `f` the windows overlap, and an entry of `A_prev` collects
 # gradient from several windows: `+=`, not `=`. With a stride larger than `f` some entries

@@ -57,9 +57,22 @@ def snippets_of_text(markdown: str) -> list[tuple[str, set[str]]]:
     """Fenced python blocks anywhere; code spans only in the paragraphs that give hints."""
     found = [(textwrap.dedent(block), set()) for block in FENCED.findall(markdown)]
     for paragraph in re.split(r"\n\s*\n", FENCED.sub("", markdown)):
-        if HINT_PARAGRAPH.search(paragraph):
-            found += [(span, index_words(paragraph)) for span in SPAN.findall(paragraph)]
+        hint = bool(HINT_PARAGRAPH.search(paragraph))
+        found += [(span, index_words(paragraph)) for span in SPAN.findall(paragraph)
+                  if hint or is_statement(span)]
     return found
+
+
+def is_statement(span: str) -> bool:
+    """An update of an array (``x[...] = ...``, ``x += ...``): code to type in, wherever the text
+    shows it (``pad = (f - 1) // 2`` is a formula, not a line to paste)."""
+    try:
+        body = ast.parse(span).body
+    except SyntaxError:
+        return False
+    return any(isinstance(node, ast.AugAssign)
+               or (isinstance(node, ast.Assign) and any(isinstance(t, ast.Subscript) for t in node.targets))
+               for node in body)
 
 
 def snippets_of_hints(test_source: str) -> list[tuple[str, set[str]]]:
@@ -128,5 +141,6 @@ def test_the_check_catches_a_hint_naming_a_variable_the_stub_never_defines():
     defined = bound_names(ast.parse(assignment.answers["pool_forward"])) | set(assignment.reference)
     tree = parse("a_prev[vert_start:vert_end, horiz_start:horiz_end, c]")
     assert used_names(tree) - defined - bound_names(tree) == {"a_prev"}
-    assert snippets_of_text("**Exercise 4.** Use `a_prev[0, c]`.\n\nElsewhere `Z[i]`.") == [("a_prev[0, c]", set())]
+    assert snippets_of_text("**Exercise 4.** Use `a_prev[0, c]`.\n\nElsewhere `Z[i]`, `x[i, window] += 1`.") == [
+        ("a_prev[0, c]", set()), ("x[i, window] += 1", set())]
     assert snippets_of_hints('expect(hint="add 1 to M[t, p] for t, p in zip(a, b)")') == [("M[t, p]", {"t", "p"})]
