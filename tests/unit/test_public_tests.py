@@ -1,6 +1,7 @@
 """The public tests students run: published numbers, helpful failures, honest success messages."""
 from __future__ import annotations
 
+import ast
 import contextlib
 import io
 import sys
@@ -185,3 +186,23 @@ def test_the_shifted_maximum_mask_fails_the_public_test(notebook, reference, ans
     ns = with_edit(reference, answers, "create_mask_from_window", ("mask = (x == np.max(x))", "mask = x >= np.max(x) - 0.5"))
     message = run_public(notebook, ns, "test_create_mask_from_window_published")
     assert "only the maximum itself is True" in message
+
+
+@pytest.mark.parametrize("name", ["cnn_layers", "cnn_application"])
+def test_every_public_test_names_the_functions_it_relies_on(name):
+    """`uses` lists the helpers the reference calls and the graded functions the test itself calls,
+    so a failure they cause is traced back to them."""
+    assignment = Assignment.from_source(REPO / "source" / name / f"{name}.ipynb")
+    checked = 0
+    for test in assignment.tests:
+        if test.hidden:
+            continue
+        tree = ast.parse(test.source)
+        [decorator] = [d for node in tree.body if isinstance(node, ast.FunctionDef) for d in node.decorator_list]
+        assert isinstance(decorator, ast.Call) and decorator.func.id == "public_test", test.grade_id
+        uses = {e.value for kw in decorator.keywords if kw.arg == "uses" for e in kw.value.elts}
+        called = {n.func.id for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
+        needed = ((called & set(assignment.functions)) | set(assignment.dependencies[test.function])) - {test.function}
+        assert uses == needed, test.grade_id
+        checked += 1
+    assert checked >= len(assignment.functions)
