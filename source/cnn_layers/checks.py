@@ -176,8 +176,10 @@ def public_test(function: str, part: str = "", uses: Iterable[str] = (), last: b
         except Exception as exc:
             if type(exc).__module__.split(".")[0] == "coursekit":
                 raise                           # the grader's own report of the student's code
+            frames = _user_frames(exc)
+            unwritten = isinstance(exc, NotImplementedError) and bool(frames) and frames[-1].name == function
             raise TestFailure(_explain_exception(function, exc, test.__name__, on_error)
-                              + _helper_note(function, uses, registry)) from None
+                              + ("" if unwritten else _helper_note(function, uses, registry))) from None
         entry[1] = True
         failed = [p for (f, p), (_, ok) in registry.items() if f == function and p != part and not ok]
         if failed:
@@ -214,10 +216,14 @@ def _explain_exception(function: str, exc: Exception, test_name: str, on_error: 
     lines = [f"{function}: your code raised {raised}",
              f"    in {culprit}, line {inner.lineno} of its cell" + (f": {inner.line}" if inner.line else "")]
     if culprit != function and culprit != "<module>":
-        lines.append(f"    (the error is inside {culprit}, which {function} calls)")
+        lines.append(f"    (the error is inside {culprit}, which {function} or this test calls)")
     if isinstance(exc, NotImplementedError):
         lines.append(f"Where to look: {culprit} is not written yet: replace the `raise NotImplementedError(...)` "
                      "line between START CODE HERE and END CODE HERE with your code.")
+    elif isinstance(exc, NameError):
+        lines.append(f"Where to look: {getattr(exc, 'name', None) or 'that name'} is not defined where {culprit} "
+                     "uses it: check its spelling, or use a variable the function already has (its arguments, "
+                     "the lines above, the loop variables).")
     elif "0-dimensional" in str(exc) or "length-1" in str(exc):
         lines.append("Where to look: float() and int() take a single number, not an array: read the value "
                      "of an array of shape (1, 1, 1) with b.item().")
@@ -244,7 +250,7 @@ def _helper_note(function: str, uses: Iterable[str], registry: dict) -> str:
                 break
     if not broken:
         return ""
-    names = " and ".join(broken)
+    names = broken[0] if len(broken) == 1 else ", ".join(broken[:-1]) + " and " + broken[-1]
     one = len(broken) == 1
     return (f"\nLikely cause: {names} {'fails its own public test' if one else 'fail their own public tests'} "
             f"right now, and {function} relies on {'it' if one else 'them'}: fix {names} first (run "
