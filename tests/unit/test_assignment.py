@@ -74,3 +74,16 @@ def test_the_reference_namespace_holds_working_solutions(assignment):
     a, W, b = np.random.randn(4, 4, 3), np.random.randn(4, 4, 3), np.random.randn(1, 1, 1)
     assert np.isclose(ref["conv_single_step"](a, W, b), -6.999089450680221)
     assert ref["zero_pad"](np.ones((1, 2, 2, 1)), 1).shape == (1, 4, 4, 1)
+
+
+def test_the_application_states_the_points_of_its_test_cells():
+    assignment = Assignment.from_source(REPO / "source" / "cnn_application" / "cnn_application.ipynb")
+    points = {f: sum(t.points for t in assignment.tests if t.function == f) for f in assignment.functions}
+    text = (REPO / "notebooks" / "cnn_application" / "cnn_application.py").read_text()
+    table = dict(re.findall(r"^# \| \w+ \| `(\w+)` \| (\d+) \|", text, re.M))
+    assert {f: float(p) for f, p in table.items()} == points
+    exercises = dict(re.findall(r"\*\*Exercise \d+ - `(\w+)`\*\* \((\d+) points?", text))
+    assert {f: float(p) for f, p in exercises.items()} == points
+    for test in assignment.tests:
+        stated = re.search(r"\((\d+) points?\)", "\n".join(test.source.splitlines()[:2]))
+        assert stated and float(stated.group(1)) == test.points, test.grade_id
