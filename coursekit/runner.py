@@ -44,6 +44,7 @@ from coursekit.sandbox.protocol import MAX_ARRAY_ELEMENTS, MAX_RESULT_BYTES
 from coursekit.sandbox.session import CellResult, SandboxError, SandboxUnavailable, Session, StudentRaised
 
 TEXT_CAP = 20_000             # characters of one output kept
+SHOWN_OF_A_LARGE_CELL = 2_000  # characters kept in the graded copy of a cell too large to run
 CELL_TEXT_CAP = 40_000        # characters of student output kept per cell
 HELPER_MEMORY_MB = (128, 1024)  # MiB the grader may allocate in a helper call: 16 x the call's arrays
 HIDDEN_LANE_ERRORS = {"TypeError", "ValueError", "IndexError", "KeyError", "AttributeError",
@@ -384,8 +385,12 @@ class NotebookGrader:
                 try:
                     self._left()                  # preparing a cell is work on the notebook's clock too
                     prepared = self.cells[index] = prepare(cell.source)
-                    if prepared.too_large:
-                        cell.outputs = [_error("CellTooLarge", "This cell is too large to run at grading.")]
+                    if prepared.too_large:          # not run, and not copied whole into what grading writes
+                        size = len(cell.source)
+                        cell.source = (cell.source[:SHOWN_OF_A_LARGE_CELL] + f"\n# [... {size:,} characters in "
+                                       "all: the rest is in the submitted notebook, not in this copy ...]")
+                        cell.outputs = [_error("CellTooLarge", f"This cell ({size:,} characters) is too large to "
+                                                               "run at grading; it was not run.")]
                         continue
                     outputs, error, notes = self._run_student_cell(index, prepared)
                 except GradingStopped as exc:     # said once: one output per cell would let a

@@ -73,7 +73,7 @@ STUDENTS = {
     "chloe": {
         "conv_single_step": [("Z = Z + b.item()", "Z = Z")],
         "conv_backward": [("da_prev_pad[pad:pad + n_H_prev, pad:pad + n_W_prev, :]", "da_prev_pad[pad:-pad, pad:-pad, :]")],
-        "distribute_value": [("average = dz / (n_H * n_W)", "average = dz")],
+        "distribute_value": [("average = dz / (n_rows * n_cols)", "average = dz")],
     },
     # Used the input's width for the output height (and height for width); took the maximum of
     # each column for the mask; did not get to the backward passes of conv and pool.

@@ -34,24 +34,32 @@
 # arguments and the `return` lines as they are.
 #
 # Under every function a **public test** checks it on the numbers published with the
-# assignment and tells you what it expected when something is off. When you submit, **hidden
-# tests** run as well: they use inputs you have not seen (other shapes, strides, paddings and
-# data types), so code that only fits the public numbers will not get their points. Each
-# function is graded on its own: a mistake in `zero_pad` costs points in `zero_pad` only,
-# because the grader checks `conv_forward` with a correct `zero_pad` in its place.
+# assignment. When something is off it tells you what it expected, what your code gave and
+# where to look; when your code raises an error it says which line of your code raised it;
+# and when the culprit is probably another of your functions (a helper your function calls,
+# or one the test uses to build its inputs) it names that function. A function that returns
+# several things (an output and a cache, or three gradients) has one public test per thing,
+# each with its own points. When you submit, **hidden tests** run as well: they use inputs you
+# have not seen (other shapes, strides, paddings and data types), so code that only fits the
+# public numbers will not get their points.
 #
-# | part | function | points |
-# |---|---|---|
-# | forward | `zero_pad` | 3 |
-# | forward | `conv_single_step` | 3 |
-# | forward | `conv_forward` | 8 |
-# | forward | `pool_forward` | 6 |
-# | backward | `conv_backward` | 8 |
-# | backward | `create_mask_from_window` | 2 |
-# | backward | `distribute_value` | 2 |
-# | backward | `pool_backward` | 8 |
+# Each function is graded on its own, and so is each thing it returns: a mistake in
+# `zero_pad` costs points in `zero_pad` only, because the grader checks `conv_forward` with a
+# correct `zero_pad` in its place, and a wrong `db` costs the points of `db`, not those of
+# `dA_prev` and `dW`. The points follow the time each part takes (about five minutes a point):
 #
-# The backward part (section 5) is graded as a section of its own: 20 of the 40 points.
+# | part | function | points | about |
+# |---|---|---|---|
+# | forward | `zero_pad` | 2 | 5 min |
+# | forward | `conv_single_step` | 3 | 10 min |
+# | forward | `conv_forward` | 8 | 45 min |
+# | forward | `pool_forward` | 5 | 20 min |
+# | backward | `conv_backward` | 12 | 60 min |
+# | backward | `create_mask_from_window` | 2 | 5 min |
+# | backward | `distribute_value` | 2 | 5 min |
+# | backward | `pool_backward` | 8 | 40 min |
+#
+# The backward part (section 5) is graded as a section of its own: 24 of the 42 points.
 # Do not delete or edit the test cells; if one is missing, the grader puts it back.
 
 # %% [markdown]
@@ -70,9 +78,8 @@ import matplotlib.pyplot as plt
 
 from cnn_figures import (show_zero_padding, show_conv_step, show_window_corners,
                          show_conv_output_sizes, show_pooling)
-from checks import (expect_type, expect_shape, expect_close, expect_equal, expect_scalar,
-                        all_public_tests_passed, check, check_close_quietly,
-                        directional_derivative)
+from checks import (public_test, expect_type, expect_shape, expect_close, expect_equal, expect_scalar,
+                    all_public_tests_passed, check, check_close_quietly, directional_derivative)
 
 plt.rcParams["figure.figsize"] = (5.0, 4.0)   # default size of plots
 plt.rcParams["image.interpolation"] = "nearest"
@@ -115,10 +122,14 @@ np.random.seed(1)
 # - **It controls the size of the output.** Without padding, every convolution shrinks the
 #   height and the width, and a deep network would run out of pixels after a few layers. With
 #   the right padding the output keeps the size of the input; such a convolution is called a
-#   *"same"* convolution.
-# - **It gives the border its fair share.** Without padding, a pixel in a corner belongs to one
-#   window only, while a pixel in the middle belongs to many; the padding lets the filters look
-#   at the edges of the image as often as at its centre.
+#   *"same"* convolution. With stride 1 and an odd filter size `f`, that padding is
+#   `pad = (f - 1) // 2` on every side: 1 for a 3 x 3 filter, 2 for a 5 x 5 one.
+# - **It keeps the border in the picture.** Without padding, a pixel in a corner belongs to
+#   one window only, while a pixel in the middle belongs to many (nine, for a 3 x 3 filter
+#   with stride 1). With "same" padding every pixel is the centre of a window, so the output
+#   keeps one entry per border pixel too, and the corner pixel is seen by four windows instead
+#   of one. Padding does not make the edges count as often as the centre (a corner still
+#   belongs to fewer windows than a centre pixel), but it stops the border from being lost.
 #
 # Only the height and the width get padded: padding the batch axis would invent new examples,
 # and padding the channel axis would invent new colour planes. NumPy's `np.pad` takes one
@@ -128,7 +139,7 @@ np.random.seed(1)
 # np.pad(X, ((0, 0), (pad, pad), (pad, pad), (0, 0)), mode="constant", constant_values=0)
 # ```
 #
-# **Exercise 1 - `zero_pad`** (3 points). Pad every image of the batch `X` with `pad` zeros on
+# **Exercise 1 - `zero_pad`** (2 points). Pad every image of the batch `X` with `pad` zeros on
 # the height and width axes.
 
 # %% nbgrader={"grade": false, "grade_id": "zero_pad", "locked": false, "schema_version": 3, "solution": true, "task": false}
@@ -153,23 +164,24 @@ def zero_pad(X, pad):
 
 # %% nbgrader={"grade": true, "grade_id": "test_zero_pad_published", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
 # Public test of zero_pad with the published numbers (1 point)
-np.random.seed(1)
-x = np.random.randn(4, 3, 3, 2)
-x_pad = zero_pad(x, 2)
-print("x.shape =", x.shape)
-print("x_pad.shape =", getattr(x_pad, "shape", None))
-print("x[1, 1] =\n", x[1, 1])
+@public_test("zero_pad")
+def _():
+    np.random.seed(1)
+    x = np.random.randn(4, 3, 3, 2)
+    x_pad = zero_pad(x, 2)
+    print("x.shape =", x.shape)
+    print("x_pad.shape =", getattr(x_pad, "shape", None))
+    print("x[1, 1] =\n", x[1, 1])
 
-expect_shape("zero_pad", "x_pad", x_pad, (4, 7, 7, 2),
-             hint="a pad of 2 adds 2 rows above, 2 below, 2 columns left and 2 right; "
-                  "the batch and channel axes keep their size")
-expect_close("zero_pad", "x[1, 1] (your function must not change its input)", x[1, 1],
-             [[0.90085595, -0.68372786], [-0.12289023, -0.93576943], [-0.26788808, 0.53035547]])
-expect_close("zero_pad", "x_pad[1, 1], a row inside the top padding", x_pad[1, 1], np.zeros((7, 2)),
-             hint="the padding must be zeros, on the height and width axes only")
-expect_close("zero_pad", "the centre of x_pad", x_pad[:, 2:5, 2:5, :], x,
-             hint="the original image sits in the middle, pad rows from the top and pad columns from the left")
-all_public_tests_passed("zero_pad")
+    expect_shape("zero_pad", "x_pad", x_pad, (4, 7, 7, 2),
+                 hint="a pad of 2 adds 2 rows above, 2 below, 2 columns left and 2 right; "
+                      "the batch and channel axes keep their size")
+    expect_close("zero_pad", "x[1, 1] (your function must not change its input)", x[1, 1],
+                 [[0.90085595, -0.68372786], [-0.12289023, -0.93576943], [-0.26788808, 0.53035547]])
+    expect_close("zero_pad", "x_pad[1, 1], a row inside the top padding", x_pad[1, 1], np.zeros((7, 2)),
+                 hint="the padding must be zeros, on the height and width axes only")
+    expect_close("zero_pad", "the centre of x_pad", x_pad[:, 2:5, 2:5, :], x,
+                 hint="the original image sits in the middle, pad rows from the top and pad columns from the left")
 
 # %% nbgrader={"grade": false, "grade_id": "figure_zero_padding", "locked": true, "schema_version": 3, "solution": false, "task": false} tags=["illustration", "raises-exception"]
 # Your padding, drawn: channel 0 of example 1 before and after.
@@ -178,8 +190,8 @@ x = np.random.randn(4, 3, 3, 2)
 show_zero_padding(x[1, :, :, 0], zero_pad(x, 2)[1, :, :, 0], pad=2)
 plt.show()
 
-# %% nbgrader={"grade": true, "grade_id": "test_zero_pad_fresh_inputs", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
-# Hidden tests of zero_pad (2 points): other shapes, paddings and data types.
+# %% nbgrader={"grade": true, "grade_id": "test_zero_pad_fresh_inputs", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# Hidden tests of zero_pad (1 point): other shapes, paddings and data types.
 ### BEGIN HIDDEN TESTS
 _rng = np.random.default_rng(70521)
 for _shape, _pad, _dtype, _case in [
@@ -216,9 +228,10 @@ plt.show()
 # window `a_slice_prev`, and return the result as a plain number.
 #
 # The bias `b` arrives as an array of shape `(1, 1, 1)`. Adding it directly would turn your
-# number into a `(1, 1, 1)` array, and `float(b)` no longer works on such an array with
-# NumPy 2 (it raises `TypeError: only 0-dimensional arrays can be converted to Python
-# scalars`). Use `b.item()` or `float(np.squeeze(b))` to read its value.
+# number into a `(1, 1, 1)` array. Nor should you write `float(b)`: on an array with more
+# than zero dimensions it is deprecated since NumPy 1.25 (NumPy 2.0 to 2.3 warn with a
+# `DeprecationWarning`) and NumPy 2.4 refuses it (`TypeError: only 0-dimensional arrays can be
+# converted to Python scalars`). Use `b.item()` or `float(np.squeeze(b))` to read its value.
 
 # %% nbgrader={"grade": false, "grade_id": "conv_single_step", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def conv_single_step(a_slice_prev, W, b):
@@ -250,18 +263,19 @@ def conv_single_step(a_slice_prev, W, b):
 
 # %% nbgrader={"grade": true, "grade_id": "test_conv_single_step_published", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
 # Public test of conv_single_step with the published numbers (1 point)
-np.random.seed(1)
-a_slice_prev = np.random.randn(4, 4, 3)
-W = np.random.randn(4, 4, 3)
-b = np.random.randn(1, 1, 1)
-Z = conv_single_step(a_slice_prev, W, b)
-print("Z =", Z)
+@public_test("conv_single_step")
+def _():
+    np.random.seed(1)
+    a_slice_prev = np.random.randn(4, 4, 3)
+    W = np.random.randn(4, 4, 3)
+    b = np.random.randn(1, 1, 1)
+    Z = conv_single_step(a_slice_prev, W, b)
+    print("Z =", Z)
 
-expect_scalar("conv_single_step", "Z", Z,
-              hint="add the bias as a number (b.item()), not as a (1, 1, 1) array")
-expect_close("conv_single_step", "Z", Z, -6.999089450680221,
-             hint="multiply entry by entry, sum over all three axes, then add the bias once")
-all_public_tests_passed("conv_single_step")
+    expect_scalar("conv_single_step", "Z", Z,
+                  hint="add the bias as a number (b.item()), not as a (1, 1, 1) array")
+    expect_close("conv_single_step", "Z", Z, -6.999089450680221,
+                 hint="multiply entry by entry, sum over all three axes, then add the bias once")
 
 # %% nbgrader={"grade": true, "grade_id": "test_conv_single_step_returns_scalar", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
 # Hidden test of conv_single_step (1 point): the result is one real number, whatever the shapes.
@@ -306,16 +320,20 @@ for _f, _c, _dtype, _case in [(2, 5, np.float64, "2 x 2 x 5 window"),
 # padded input that starts `stride` pixels further for every step of `h` (and of `w`):
 #
 # ```python
-# vert_start = h * stride          vert_end = vert_start + f
-# horiz_start = w * stride         horiz_end = horiz_start + f
+# vert_start = h * stride
+# vert_end = vert_start + f
+# horiz_start = w * stride
+# horiz_end = horiz_start + f
 # a_slice_prev = a_prev_pad[vert_start:vert_end, horiz_start:horiz_end, :]
 # ```
 #
 # The end index is excluded, as always in Python, so the window holds exactly `f` rows and `f`
-# columns, and it keeps all `n_C_prev` channels of the input.
+# columns, and it keeps all `n_C_prev` channels of the input. The figure shows an input of
+# 5 x 5 padded by 1 (so 7 x 7), a 3 x 3 filter and stride 2: the window of output row 1,
+# column 2.
 
 # %% nbgrader={"grade": false, "grade_id": "figure_window_corners", "locked": true, "schema_version": 3, "solution": false, "task": false} tags=["illustration"]
-show_window_corners(n_H_prev=7, n_W_prev=7, f=3, stride=2, h=1, w=2)
+show_window_corners(n_H_prev=5, n_W_prev=5, f=3, stride=2, h=1, w=2, pad=1)
 plt.show()
 
 # %% [markdown]
@@ -339,13 +357,26 @@ plt.show()
 # **Exercise 3 - `conv_forward`** (8 points). Implement the forward pass over a batch:
 # pad the batch once, then for each example, output row, output column and filter, cut out
 # the window and apply `conv_single_step` with that filter's weights `W[:, :, :, c]` and bias
-# `b[:, :, :, c]`. Return the output `Z` and the cache `(A_prev, W, b, hparameters)`.
+# `b[:, :, :, c]`. Each filter gives one 2-D map of shape `(n_H, n_W)`; the `n_C` maps, one
+# per filter, stacked along the last axis, make the output volume `Z[i]` of shape
+# `(n_H, n_W, n_C)`, which is why the filter loop writes into `Z[i, h, w, c]`. Return the
+# output `Z` and the cache `(A_prev, W, b, hparameters)`.
 #
-# A convolutional layer is normally followed by an activation, `A = g(Z)` (for example a
+# A convolutional layer is normally followed by an activation, $A = g(Z)$ (for example a
 # ReLU); here we stop at `Z`.
 #
 # The loops below follow the lectures. Any correct implementation gets full marks, a
 # vectorised one included.
+#
+# **If you are stuck:**
+# - Two names that differ by one letter: `A_prev_pad` is the padded **batch**, of shape
+#   `(m, n_H_prev + 2 * pad, n_W_prev + 2 * pad, n_C_prev)`; `a_prev_pad = A_prev_pad[i]` is
+#   the padded image of example `i`, one axis fewer. Cut the window from `a_prev_pad`.
+# - Run the starter code outside the function: in a new cell, set `A_prev`, `W`, `b` and
+#   `hparameters` as in the test below, copy the lines of the function one by one and
+#   print the shapes (`print(a_slice_prev.shape)`) as you go.
+# - Draw a small case on paper, for example an 8 x 8 input, `f = 4` and `stride = 4`: the
+#   output is 2 x 2, and the four windows start at rows and columns 0 and 4.
 
 # %% nbgrader={"grade": false, "grade_id": "conv_forward", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def conv_forward(A_prev, W, b, hparameters):
@@ -414,31 +445,48 @@ def conv_forward(A_prev, W, b, hparameters):
 
 
 # %% nbgrader={"grade": true, "grade_id": "test_conv_forward_published", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
-# Public test of conv_forward with the published numbers (2 points)
-np.random.seed(1)
-A_prev = np.random.randn(10, 5, 7, 4)
-W = np.random.randn(3, 3, 4, 8)
-b = np.random.randn(1, 1, 1, 8)
-hparameters = {"pad": 1, "stride": 2}
-result = conv_forward(A_prev, W, b, hparameters)
-expect_type("conv_forward", "the result", result, tuple, hint="return Z, cache")
-Z, cache_conv = result
-print("Z's mean =", np.mean(Z))
-print("Z[3, 2, 1] =", Z[3, 2, 1])
-print("cache_conv[0][1][2][3] =", cache_conv[0][1][2][3])
+# Public test of conv_forward with the published numbers (2 points): the output Z
+@public_test("conv_forward", part="Z", uses=["zero_pad", "conv_single_step"], last=False)
+def _():
+    np.random.seed(1)
+    A_prev = np.random.randn(10, 5, 7, 4)
+    W = np.random.randn(3, 3, 4, 8)
+    b = np.random.randn(1, 1, 1, 8)
+    hparameters = {"pad": 1, "stride": 2}
+    result = conv_forward(A_prev, W, b, hparameters)
+    expect_type("conv_forward", "the result", result, tuple, hint="return Z, cache")
+    Z, cache_conv = result
+    print("Z's mean =", np.mean(Z))
+    print("Z[3, 2, 1] =", Z[3, 2, 1])
 
-expect_shape("conv_forward", "Z", Z, (10, 3, 4, 8),
-             hint="n_H = floor((n_H_prev - f + 2 * pad) / stride) + 1, and the same with the widths for n_W")
-expect_close("conv_forward", "the mean of Z", np.mean(Z), 0.6923608807576933,
-             hint="check the window corners (h * stride, w * stride) and that every filter adds its bias")
-expect_close("conv_forward", "Z[3, 2, 1]", Z[3, 2, 1],
-             [-1.28912231, 2.27650251, 6.61941931, 0.95527176,
-              8.25132576, 2.31329639, 13.00689405, 2.34576051],
-             hint="filter c uses W[:, :, :, c] and b[:, :, :, c]")
-expect_close("conv_forward", "cache_conv[0][1][2][3]", cache_conv[0][1][2][3],
-             [-1.1191154, 1.9560789, -0.3264995, -1.34267579],
-             hint="the cache holds the input A_prev as it was given, not the padded batch")
-all_public_tests_passed("conv_forward")
+    expect_shape("conv_forward", "Z", Z, (10, 3, 4, 8),
+                 hint="n_H = floor((n_H_prev - f + 2 * pad) / stride) + 1, and the same with the widths for n_W")
+    expect_close("conv_forward", "the mean of Z", np.mean(Z), 0.6923608807576933,
+                 hint="check the window corners (h * stride, w * stride) and that every filter adds its bias")
+    expect_close("conv_forward", "Z[3, 2, 1]", Z[3, 2, 1],
+                 [-1.28912231, 2.27650251, 6.61941931, 0.95527176,
+                  8.25132576, 2.31329639, 13.00689405, 2.34576051],
+                 hint="filter c uses W[:, :, :, c] and b[:, :, :, c]")
+
+# %% nbgrader={"grade": true, "grade_id": "test_conv_forward_published_cache", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# Public test of conv_forward with the published numbers (1 point): the cache
+@public_test("conv_forward", part="the cache", uses=["zero_pad", "conv_single_step"])
+def _():
+    np.random.seed(1)
+    A_prev = np.random.randn(10, 5, 7, 4)
+    W = np.random.randn(3, 3, 4, 8)
+    b = np.random.randn(1, 1, 1, 8)
+    hparameters = {"pad": 1, "stride": 2}
+    result = conv_forward(A_prev[:2, :5, :5], W, b, hparameters)   # a square input: a wrong Z cannot crash this test
+    expect_type("conv_forward", "the result", result, tuple, hint="return Z, cache")
+    cache_conv = result[1]
+    expect_type("conv_forward", "the cache", cache_conv, tuple, hint="cache = (A_prev, W, b, hparameters)")
+    print("cache_conv[0][1][2][3] =", cache_conv[0][1][2][3])
+    expect_close("conv_forward", "cache_conv[0][1][2][3]", cache_conv[0][1][2][3],
+                 [-1.1191154, 1.9560789, -0.3264995, -1.34267579],
+                 hint="the cache holds the input A_prev as it was given, not the padded batch")
+    expect_equal("conv_forward", "the hyperparameters in the cache", cache_conv[3] == hparameters, True,
+                 hint="the last entry of the cache is hparameters")
 
 # %% nbgrader={"grade": true, "grade_id": "test_conv_forward_output_shape", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
 # Hidden tests of conv_forward (2 points): the output shape for non-square inputs, strides
@@ -477,8 +525,8 @@ for _shape, _f, _nc, _s, _p, _dtype, _case in _CONV_CASES:
           "and for the width separately")
 ### END HIDDEN TESTS
 
-# %% nbgrader={"grade": true, "grade_id": "test_conv_forward_fresh_inputs", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
-# Hidden tests of conv_forward (2 points): the values of Z on new inputs.
+# %% nbgrader={"grade": true, "grade_id": "test_conv_forward_fresh_inputs", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# Hidden tests of conv_forward (1 point): the values of Z on new inputs.
 ### BEGIN HIDDEN TESTS
 _rng = np.random.default_rng(22229)
 for _shape, _f, _nc, _s, _p, _dtype, _case in _CONV_CASES:
@@ -544,6 +592,12 @@ for _shape, _f, _nc, _s, _p, _dtype, _case in [
 #   anywhere in the window stays detected;
 # - **average pooling** keeps the mean of the window.
 #
+# Why shrink? The layers after a pool have fewer positions to visit, so the network computes
+# less and needs less memory (a 2 x 2 pool with stride 2 leaves a quarter of the entries).
+# And a max-pooled map changes less when the input shifts by a pixel or two: the maximum of a
+# window stays where it is as long as the feature stays inside the window, which gives the
+# network some invariance to the position of what it detects.
+#
 # Pooling uses no padding here, so the output size is
 #
 # $$ n_H = \Big\lfloor \frac{n_{H_{prev}} - f}{stride} \Big\rfloor + 1 \qquad
@@ -556,11 +610,15 @@ plt.show()
 # %% [markdown]
 # ### 4.1 - Forward pooling
 #
-# **Exercise 4 - `pool_forward`** (6 points). Implement max and average pooling over a batch.
-# The loops are those of `conv_forward`, with the channel loop picking one channel of the
-# window: `a_prev[vert_start:vert_end, horiz_start:horiz_end, c]`. Use `np.max` for
+# **Exercise 4 - `pool_forward`** (5 points). Implement max and average pooling over a batch.
+# The loops are those of `conv_forward`, with the window corners computed the same way
+# (`vert_start = h * stride`, ...) and the channel loop picking one channel of the window of
+# example `i`: `A_prev[i, vert_start:vert_end, horiz_start:horiz_end, c]`. Use `np.max` for
 # `mode == "max"` and `np.mean` for `mode == "average"`. Return `A` and the cache
 # `(A_prev, hparameters)`.
+#
+# If you are stuck, draw the published case: a 5 x 5 input with `f = 3` and stride 2 gives a
+# 2 x 2 output, whose windows start at rows and columns 0 and 2.
 
 # %% nbgrader={"grade": false, "grade_id": "pool_forward", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def pool_forward(A_prev, hparameters, mode="max"):
@@ -610,37 +668,40 @@ def pool_forward(A_prev, hparameters, mode="max"):
     return A, cache
 
 
-# %% nbgrader={"grade": true, "grade_id": "test_pool_forward_published", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
-# Public test of pool_forward with the published numbers (2 points)
-np.random.seed(1)
-A_prev = np.random.randn(2, 5, 5, 3)
-published = {
-    (1, "max"): ((2, 3, 3, 3), {(0, 0, 0): [1.74481176, 0.90159072, 1.65980218],
-                                (1, 2, 2): [1.62765075, 1.12141771, 0.79280687]}),
-    (1, "average"): ((2, 3, 3, 3), {(0, 0, 0): [-0.0301046719, -0.00324021315, -0.336298859],
-                                    (1, 2, 2): [0.150774518, 0.289111751, 0.00123238536]}),
-    (2, "max"): ((2, 2, 2, 3), {(1, 1, 1): [1.62765075, 1.12141771, 0.79280687]}),
-    (2, "average"): ((2, 2, 2, 3), {(1, 1, 1): [0.15077452, 0.28911175, 0.00123239]}),
-}
-for (stride, mode), (shape, entries) in published.items():
-    hparameters = {"stride": stride, "f": 3}
-    result = pool_forward(A_prev, hparameters, mode=mode)
-    expect_type("pool_forward", "the result", result, tuple, hint="return A, cache")
-    A, cache = result
-    print(f"mode = {mode}, stride = {stride}: A.shape = {getattr(A, 'shape', None)}")
-    expect_shape("pool_forward", f"A (mode {mode!r}, stride {stride})", A, shape,
-                 hint="without padding, n_H = floor((n_H_prev - f) / stride) + 1 (and the same for the "
-                      "width); the channels stay as they are")
-    for index, values in entries.items():
-        print(f"    A[{index[0]}, {index[1]}, {index[2]}] = {A[index]}")
-        expect_close("pool_forward", f"A[{index[0]}, {index[1]}, {index[2]}] (mode {mode!r}, stride {stride})",
-                     A[index], values,
-                     hint="take np.max or np.mean of one channel of the window at a time")
-all_public_tests_passed("pool_forward")
+# %% nbgrader={"grade": true, "grade_id": "test_pool_forward_published", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# Public test of pool_forward with the published numbers (1 point)
+@public_test("pool_forward")
+def _():
+    np.random.seed(1)
+    A_prev = np.random.randn(2, 5, 5, 3)
+    published = {
+        (1, "max"): ((2, 3, 3, 3), {(0, 0, 0): [1.74481176, 0.90159072, 1.65980218],
+                                    (1, 2, 2): [1.62765075, 1.12141771, 0.79280687]}),
+        (1, "average"): ((2, 3, 3, 3), {(0, 0, 0): [-0.0301046719, -0.00324021315, -0.336298859],
+                                        (1, 2, 2): [0.150774518, 0.289111751, 0.00123238536]}),
+        (2, "max"): ((2, 2, 2, 3), {(1, 1, 1): [1.62765075, 1.12141771, 0.79280687]}),
+        (2, "average"): ((2, 2, 2, 3), {(1, 1, 1): [0.15077452, 0.28911175, 0.00123239]}),
+    }
+    for (stride, mode), (shape, entries) in published.items():
+        hparameters = {"stride": stride, "f": 3}
+        result = pool_forward(A_prev, hparameters, mode=mode)
+        expect_type("pool_forward", "the result", result, tuple, hint="return A, cache")
+        A, cache = result
+        print(f"mode = {mode}, stride = {stride}: A.shape = {getattr(A, 'shape', None)}")
+        expect_shape("pool_forward", f"A (mode {mode!r}, stride {stride})", A, shape,
+                     hint="without padding, n_H = floor((n_H_prev - f) / stride) + 1 (and the same for the "
+                          "width); the channels stay as they are")
+        for index, values in entries.items():
+            print(f"    A[{index[0]}, {index[1]}, {index[2]}] = {A[index]}")
+            expect_close("pool_forward", f"A[{index[0]}, {index[1]}, {index[2]}] (mode {mode!r}, stride {stride})",
+                         A[index], values,
+                         hint="take np.max or np.mean of one channel of the window at a time" if stride == 1 else
+                              "with stride 2 the window of output (h, w) starts at row h * stride and column "
+                              "w * stride: check the window corners")
 
-# %% nbgrader={"grade": true, "grade_id": "test_pool_forward_shape_and_cache", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# %% nbgrader={"grade": true, "grade_id": "test_pool_forward_output_shape", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
 # Hidden tests of pool_forward (1 point): output shapes for non-square inputs and uneven
-# strides, and the cache (A_prev, hparameters).
+# strides.
 ### BEGIN HIDDEN TESTS
 def _pool_reference(A, f, stride, mode):
     """Plain reference: reduce over the f x f strided views."""
@@ -666,7 +727,15 @@ for _shape, _f, _s, _dtype, _case in _POOL_CASES:
         check(np.shape(_result[0]) == (_shape[0], (_shape[1] - _f) // _s + 1, (_shape[2] - _f) // _s + 1, _shape[3]),
               f"pool_forward, {_case}, mode {_mode!r}: the shape of A is wrong. Use the floor formula "
               "without padding for the height and the width, and keep the channels")
-_cache = pool_forward(_A, {"f": 2, "stride": 2}, mode="max")[1]
+### END HIDDEN TESTS
+
+# %% nbgrader={"grade": true, "grade_id": "test_pool_forward_cache", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# Hidden test of pool_forward (1 point): the cache is (A_prev, hparameters).
+### BEGIN HIDDEN TESTS
+_A = np.random.default_rng(44453).standard_normal((2, 4, 6, 3))       # windows that fit exactly
+_result = pool_forward(_A, {"f": 2, "stride": 2}, mode="max")
+check(isinstance(_result, (tuple, list)) and len(_result) == 2, "pool_forward must return a pair (A, cache)")
+_cache = _result[1]
 check(isinstance(_cache, (tuple, list)) and len(_cache) == 2,
       "pool_forward: the cache must be the pair (A_prev, hparameters)")
 check_close_quietly(_cache[0], _A, "pool_forward: the first cache entry must be A_prev")
@@ -674,8 +743,8 @@ check(isinstance(_cache[1], dict) and _cache[1].get("f") == 2 and _cache[1].get(
       "pool_forward: the second cache entry must be the hparameters dictionary")
 ### END HIDDEN TESTS
 
-# %% nbgrader={"grade": true, "grade_id": "test_pool_forward_fresh_inputs", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
-# Hidden tests of pool_forward (2 points): values in both modes, channel by channel, with
+# %% nbgrader={"grade": true, "grade_id": "test_pool_forward_fresh_inputs", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# Hidden tests of pool_forward (1 point): values in both modes, channel by channel, with
 # overlapping and disjoint windows; the default mode is "max".
 ### BEGIN HIDDEN TESTS
 _rng = np.random.default_rng(55547)
@@ -718,42 +787,63 @@ for _shape, _f, _s, _dtype, _case in [
 # ## 5 - Backpropagation in a convolutional network
 #
 # Frameworks compute the backward pass for you, and in the original course this part was
-# optional. Here it is graded as a section of its own (20 points): you will see that the
-# backward pass of a convolution is again a convolution, and that pooling routes gradients
-# back to where they came from.
+# optional. Here it is graded as a section of its own (24 points): you will see that the
+# backward pass of a convolution is made of convolutions again, and that pooling routes
+# gradients back to where they came from.
 #
 # ### 5.1 - Backward pass of the convolutional layer
 #
 # `conv_backward` receives `dZ`, the gradient of the cost with respect to the layer's output,
 # of shape `(m, n_H, n_W, n_C)`, and the cache of the forward pass. Every output entry
 # `Z[i, h, w, c]` came from one window of example `i` and filter `c`, so its gradient flows back
-# to exactly those numbers:
+# to exactly those numbers. Write $W_c$ = `W[:, :, :, c]` for the weights of filter `c`,
+# $dZ_{ihwc}$ = `dZ[i, h, w, c]`, and $a^{(i)}_{hw}$ = `a_slice` for the window of the padded
+# example `i` that produced row `h`, column `w` (rows `h * stride` to `h * stride + f`, columns
+# `w * stride` to `w * stride + f`, all channels):
 #
-# - **to the input window**, weighted by the filter:
-#   $$ dA \mathrel{+}= \sum_{h=0}^{n_H-1} \sum_{w=0}^{n_W-1} W_c \times dZ_{hw} $$
+# - **to the input window**, weighted by the filter: for every `i, h, w, c`, the window at
+#   `(h, w)` of the padded gradient of example `i`, and only that window, gets
+#   $$ dA^{(i)}_{pad}[\text{window at } (h, w)] \mathrel{+}= W_c \; dZ_{ihwc} $$
 #   ```python
 #   da_prev_pad[vert_start:vert_end, horiz_start:horiz_end, :] += W[:, :, :, c] * dZ[i, h, w, c]
 #   ```
-# - **to the filter**, weighted by the window it saw:
-#   $$ dW_c \mathrel{+}= \sum_{h=0}^{n_H-1} \sum_{w=0}^{n_W-1} a_{slice} \times dZ_{hw} $$
+# - **to the filter**, weighted by the window it saw, over all examples and positions:
+#   $$ dW_c = \sum_{i=1}^{m} \sum_{h=0}^{n_H-1} \sum_{w=0}^{n_W-1} a^{(i)}_{hw} \; dZ_{ihwc} $$
 #   ```python
 #   dW[:, :, :, c] += a_slice * dZ[i, h, w, c]
 #   ```
-# - **to the bias**, which was added to every output entry of its filter:
-#   $$ db = \sum_h \sum_w dZ_{hw} $$
+# - **to the bias**, which was added to every output entry of its filter, in every example:
+#   $$ db_c = \sum_{i=1}^{m} \sum_{h=0}^{n_H-1} \sum_{w=0}^{n_W-1} dZ_{ihwc} $$
 #   ```python
 #   db[:, :, :, c] += dZ[i, h, w, c]
 #   ```
 #
-# All three are sums over examples and positions: windows overlap, so use `+=`, never `=`.
-# Start every gradient from zeros.
+# All three are sums: windows overlap, and every example adds to `dW` and `db`, so use `+=`,
+# never `=`. Start every gradient from zeros. `db` is a **sum** over the examples and
+# positions, not a mean: the cost's own averaging over the batch is already inside `dZ`.
+#
+# **Convolutions again.** Take stride 1. Entry `[p, q, k, c]` of `dW` is the sum over `i, h, w`
+# of `a_prev_pad[h + p, w + q, k] * dZ[i, h, w, c]`: channel `c` of `dZ` slides over the padded
+# input, multiplying and adding, so `dW` is a convolution of the input with `dZ` as its
+# filter. And entry `(y, x)` of the padded input gradient collects
+# `W[y - h, x - w, :, c] * dZ[i, h, w, c]` from every window that covers it: a convolution of
+# `dZ` (padded by `f - 1` zeros) with the filter turned by 180 degrees. With a larger stride the
+# same holds with `stride - 1` zeros between the entries of `dZ`. Your loops compute exactly
+# these sums, one window at a time.
 #
 # The forward pass worked on the padded input, so the window gradients land in a padded
 # array `da_prev_pad`. The gradient of the real input is its interior. Write the interior as
 # `da_prev_pad[pad:pad + n_H_prev, pad:pad + n_W_prev, :]`: the shorter `[pad:-pad]` gives an
-# **empty** array when `pad == 0`, because `-0` is `0`.
+# **empty** array when `pad == 0`, because `-0` is `0`. The public test checks `pad = 0` too.
 #
-# **Exercise 5 - `conv_backward`** (8 points).
+# **If you are stuck:** the capital names are batches and the small ones one example:
+# `A_prev_pad` and `dA_prev_pad` have the shape `(m, ...)`, while `a_prev_pad = A_prev_pad[i]`
+# and `da_prev_pad = dA_prev_pad[i]` are the padded input and gradient of example `i`. Cut
+# `a_slice` from `a_prev_pad` and add into `da_prev_pad`: `da_prev_pad` is a view of
+# `dA_prev_pad`, so what you add to it lands in `dA_prev_pad` too.
+#
+# **Exercise 5 - `conv_backward`** (12 points: 6 for `dA_prev`, 4 for `dW`, 2 for `db`; each
+# gradient is tested on its own).
 
 # %% nbgrader={"grade": false, "grade_id": "conv_backward", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def conv_backward(dZ, cache):
@@ -813,36 +903,71 @@ def conv_backward(dZ, cache):
     return dA_prev, dW, db
 
 
-# %% nbgrader={"grade": true, "grade_id": "test_conv_backward_published", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
-# Public test of conv_backward with the published numbers (2 points)
-np.random.seed(1)
-A_prev = np.random.randn(10, 4, 4, 3)
-W = np.random.randn(2, 2, 3, 8)
-b = np.random.randn(1, 1, 1, 8)
-hparameters = {"pad": 2, "stride": 2}
-Z, cache_conv = conv_forward(A_prev, W, b, hparameters)
-result = conv_backward(Z, cache_conv)
-expect_type("conv_backward", "the result", result, tuple, hint="return dA_prev, dW, db")
-dA, dW, db = result
-print("dA_mean =", np.mean(dA))
-print("dW_mean =", np.mean(dW))
-print("db_mean =", np.mean(db))
+# %% nbgrader={"grade": true, "grade_id": "test_conv_backward_published", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# Public test of conv_backward with the published numbers (1 point): dA_prev, with pad = 2
+# and with pad = 0
+@public_test("conv_backward", part="dA_prev", uses=["conv_forward", "zero_pad"], last=False,
+             on_error="if it fails with pad = 0 only, look at how you take the interior of "
+                      "da_prev_pad: da_prev_pad[pad:-pad, pad:-pad, :] is empty when pad == 0")
+def _():
+    np.random.seed(1)
+    A_prev = np.random.randn(10, 4, 4, 3)
+    W = np.random.randn(2, 2, 3, 8)
+    b = np.random.randn(1, 1, 1, 8)
+    for hparameters, mean, entry in [({"pad": 2, "stride": 2}, 1.4524377775388075, [8.2769155, -14.67282297, -0.42290541]),
+                                     ({"pad": 0, "stride": 1}, 2.715171271586651, [19.09090393, -17.71585247, -7.35727523])]:
+        Z, cache_conv = conv_forward(A_prev, W, b, hparameters)
+        result = conv_backward(Z, cache_conv)
+        expect_type("conv_backward", "the result", result, tuple, hint="return dA_prev, dW, db")
+        dA = result[0]
+        print(f"pad = {hparameters['pad']}, stride = {hparameters['stride']}: dA_mean =", np.mean(dA))
+        expect_shape("conv_backward", f"dA_prev (pad = {hparameters['pad']})", dA, A_prev.shape,
+                     hint="dA_prev has the shape of A_prev: take the interior of the padded gradient, "
+                          "da_prev_pad[pad:pad + n_H_prev, pad:pad + n_W_prev, :] (da_prev_pad[pad:-pad, pad:-pad, :] "
+                          "is empty when pad == 0)")
+        expect_close("conv_backward", f"the mean of dA_prev (pad = {hparameters['pad']})", np.mean(dA), mean,
+                     hint="add W[:, :, :, c] * dZ[i, h, w, c] into the window of the padded gradient with +=")
+        expect_close("conv_backward", f"dA_prev[1, 1, 1] (pad = {hparameters['pad']})", dA[1, 1, 1], entry,
+                     hint="add W[:, :, :, c] * dZ[i, h, w, c] into the window at (h, w) only, with +=")
 
-expect_shape("conv_backward", "dA_prev", dA, A_prev.shape,
-             hint="dA_prev has the shape of A_prev: take the interior of the padded gradient")
-expect_shape("conv_backward", "dW", dW, W.shape)
-expect_shape("conv_backward", "db", db, b.shape)
-expect_close("conv_backward", "the mean of dA_prev", np.mean(dA), 1.4524377775388075,
-             hint="add W[:, :, :, c] * dZ[i, h, w, c] into the window of the padded gradient with +=")
-expect_close("conv_backward", "the mean of dW", np.mean(dW), 1.7269914583139097,
-             hint="dW[:, :, :, c] += a_slice * dZ[i, h, w, c], with a_slice cut from the padded input")
-expect_close("conv_backward", "the mean of db", np.mean(db), 7.839232564616838,
-             hint="db[:, :, :, c] adds up dZ[i, h, w, c] over all examples and positions")
-all_public_tests_passed("conv_backward")
+# %% nbgrader={"grade": true, "grade_id": "test_conv_backward_published_dW", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# Public test of conv_backward with the published numbers (1 point): dW
+@public_test("conv_backward", part="dW", uses=["conv_forward", "zero_pad"], last=False)
+def _():
+    np.random.seed(1)
+    A_prev = np.random.randn(10, 4, 4, 3)
+    W = np.random.randn(2, 2, 3, 8)
+    b = np.random.randn(1, 1, 1, 8)
+    Z, cache_conv = conv_forward(A_prev, W, b, {"pad": 2, "stride": 2})
+    result = conv_backward(Z, cache_conv)
+    expect_type("conv_backward", "the result", result, tuple, hint="return dA_prev, dW, db")
+    dW = result[1]
+    print("dW_mean =", np.mean(dW))
+    expect_shape("conv_backward", "dW", dW, W.shape, hint="dW has the shape of W")
+    expect_close("conv_backward", "the mean of dW", np.mean(dW), 1.7269914583139097,
+                 hint="dW[:, :, :, c] += a_slice * dZ[i, h, w, c], with a_slice cut from the padded input, "
+                      "summed over all examples and positions")
 
-# %% nbgrader={"grade": true, "grade_id": "test_conv_backward_fresh_inputs", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
-# Hidden tests of conv_backward (2 points): the three gradients on new inputs with padding,
-# uneven strides and non-square shapes.
+# %% nbgrader={"grade": true, "grade_id": "test_conv_backward_published_db", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# Public test of conv_backward with the published numbers (1 point): db
+@public_test("conv_backward", part="db", uses=["conv_forward", "zero_pad"])
+def _():
+    np.random.seed(1)
+    A_prev = np.random.randn(10, 4, 4, 3)
+    W = np.random.randn(2, 2, 3, 8)
+    b = np.random.randn(1, 1, 1, 8)
+    Z, cache_conv = conv_forward(A_prev, W, b, {"pad": 2, "stride": 2})
+    result = conv_backward(Z, cache_conv)
+    expect_type("conv_backward", "the result", result, tuple, hint="return dA_prev, dW, db")
+    db = result[2]
+    print("db_mean =", np.mean(db))
+    expect_shape("conv_backward", "db", db, b.shape, hint="db has the shape of b, (1, 1, 1, n_C)")
+    expect_close("conv_backward", "the mean of db", np.mean(db), 7.839232564616838,
+                 hint="db[:, :, :, c] adds up dZ[i, h, w, c] over all examples and positions: a sum, not a mean")
+
+# %% nbgrader={"grade": true, "grade_id": "test_conv_backward_dA_prev", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# Hidden tests of conv_backward (2 points): dA_prev on new inputs with padding, uneven strides
+# and non-square shapes, and a numerical gradient check.
 ### BEGIN HIDDEN TESTS
 def _conv_backward_reference(dZ, A, W, stride, pad):
     """Plain reference: one matrix product per kernel offset over strided views."""
@@ -861,7 +986,17 @@ def _conv_backward_reference(dZ, A, W, stride, pad):
     db = dZ.sum(axis=(0, 1, 2)).reshape(1, 1, 1, -1)
     return dA_pad[:, pad:pad + A.shape[1], pad:pad + A.shape[2], :], dW, db
 
-def _check_conv_backward(cases, seed):
+_CONV_BACKWARD_CASES = [  # (A_prev shape, f, n_C, stride, pad, dtype, description)
+    ((2, 7, 5, 3), 3, 2, 2, 1, np.float64, "7 x 5 input, f = 3, stride 2, pad 1"),
+    ((1, 6, 9, 2), 2, 3, 3, 2, np.float64, "6 x 9 input, stride 3 larger than f = 2, pad 2"),
+    ((2, 4, 3, 1), 2, 1, 1, 3, np.float64, "one channel, pad 3 wider than the filter"),
+    ((2, 5, 6, 3), 3, 2, 1, 1, np.float32, "float32 5 x 6 input, stride 1, pad 1"),
+]
+_GRADIENT_NAMES = ("dA_prev", "dW", "db")
+
+def _check_conv_backward(cases, seed, name):
+    """Compare one of the three gradients with the plain reference."""
+    k = _GRADIENT_NAMES.index(name)
     rng = np.random.default_rng(seed)
     for shape, f, n_C, stride, pad, dtype, case in cases:
         A = rng.standard_normal(shape).astype(dtype)
@@ -875,61 +1010,70 @@ def _check_conv_backward(cases, seed):
         check(isinstance(result, (tuple, list)) and len(result) == 3,
               "conv_backward must return the triple (dA_prev, dW, db)")
         tol = 1e-4 if dtype == np.float32 else 1e-7
-        for got, want, name in zip(result, _conv_backward_reference(dZ, A, W, stride, pad), ("dA_prev", "dW", "db")):
-            check_close_quietly(got, want, f"conv_backward, {case}: {name}", rtol=tol, atol=tol)
+        check_close_quietly(result[k], _conv_backward_reference(dZ, A, W, stride, pad)[k],
+                            f"conv_backward, {case}: {name}", rtol=tol, atol=tol)
 
-_check_conv_backward([
-    ((2, 7, 5, 3), 3, 2, 2, 1, np.float64, "7 x 5 input, f = 3, stride 2, pad 1"),
-    ((1, 6, 9, 2), 2, 3, 3, 2, np.float64, "6 x 9 input, stride 3 larger than f = 2, pad 2"),
-    ((2, 4, 3, 1), 2, 1, 1, 3, np.float64, "one channel, pad 3 wider than the filter"),
-    ((2, 5, 6, 3), 3, 2, 1, 1, np.float32, "float32 5 x 6 input, stride 1, pad 1"),
-], seed=66653)
+def _gradient_check_conv_backward(seed, name):
+    """For the loss sum(Z * dZ), directional derivatives along random directions match one gradient."""
+    k = _GRADIENT_NAMES.index(name)
+    rng = np.random.default_rng(seed)
+    for shape, f, nc, s, p, case in [((2, 5, 6, 2), 3, 3, 2, 1, "stride 2, pad 1"),
+                                     ((1, 4, 5, 3), 2, 2, 1, 2, "stride 1, pad 2")]:
+        A = rng.standard_normal(shape)
+        W = rng.standard_normal((f, f, shape[3], nc))
+        b = rng.standard_normal((1, 1, 1, nc))
+        dZ = rng.standard_normal(_conv_reference(A, W, b, s, p).shape)
+        result = conv_backward(dZ, (A, W, b, {"stride": s, "pad": p}))
+        check(isinstance(result, (tuple, list)) and len(result) == 3,
+              "conv_backward must return the triple (dA_prev, dW, db)")
+        loss = [lambda X: np.sum(_conv_reference(X, W, b, s, p) * dZ),
+                lambda X: np.sum(_conv_reference(A, X, b, s, p) * dZ),
+                lambda X: np.sum(_conv_reference(A, W, X, s, p) * dZ)][k]
+        x, grad = (A, W, b)[k], result[k]
+        check(np.shape(grad) == np.shape(x), f"conv_backward, {case}: {name} has the wrong shape")
+        for _ in range(3):
+            v = rng.standard_normal(x.shape)
+            check(np.isclose(np.sum(np.asarray(grad, dtype=float) * v), directional_derivative(loss, x, v),
+                             rtol=1e-5, atol=1e-6),
+                  f"conv_backward, {case}: {name} does not match the numerical gradient")
+
+_check_conv_backward(_CONV_BACKWARD_CASES, seed=66653, name="dA_prev")
+_gradient_check_conv_backward(seed=88867, name="dA_prev")
 ### END HIDDEN TESTS
 
-# %% nbgrader={"grade": true, "grade_id": "test_conv_backward_no_padding", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
-# Hidden tests of conv_backward (1 point): no padding, pad = 0.
+# %% nbgrader={"grade": true, "grade_id": "test_conv_backward_no_padding", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# Hidden tests of conv_backward (2 points): dA_prev without padding, pad = 0.
 ### BEGIN HIDDEN TESTS
 _check_conv_backward([
     ((2, 6, 5, 2), 3, 2, 1, 0, np.float64, "pad = 0, stride 1"),
     ((1, 8, 7, 3), 2, 2, 3, 0, np.float64, "pad = 0, stride 3"),
-], seed=77761)
+], seed=77761, name="dA_prev")
 ### END HIDDEN TESTS
 
-# %% nbgrader={"grade": true, "grade_id": "test_conv_backward_gradient_check", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
-# Hidden tests of conv_backward (2 points): numerical gradient checks. For the loss
-# sum(Z * dZ), the directional derivatives along random directions must match the gradients.
+# %% nbgrader={"grade": true, "grade_id": "test_conv_backward_dW", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# Hidden tests of conv_backward (3 points): dW on new inputs, and a numerical gradient check.
 ### BEGIN HIDDEN TESTS
-_rng = np.random.default_rng(88867)
-for _shape, _f, _nc, _s, _p, _case in [((2, 5, 6, 2), 3, 3, 2, 1, "stride 2, pad 1"),
-                                       ((1, 4, 5, 3), 2, 2, 1, 2, "stride 1, pad 2")]:
-    _A = _rng.standard_normal(_shape)
-    _W = _rng.standard_normal((_f, _f, _shape[3], _nc))
-    _b = _rng.standard_normal((1, 1, 1, _nc))
-    _dZ = _rng.standard_normal(_conv_reference(_A, _W, _b, _s, _p).shape)
-    _result = conv_backward(_dZ, (_A, _W, _b, {"stride": _s, "pad": _p}))
-    check(isinstance(_result, (tuple, list)) and len(_result) == 3,
-          "conv_backward must return the triple (dA_prev, dW, db)")
-    _losses = {"dA_prev": lambda X: np.sum(_conv_reference(X, _W, _b, _s, _p) * _dZ),
-               "dW": lambda X: np.sum(_conv_reference(_A, X, _b, _s, _p) * _dZ),
-               "db": lambda X: np.sum(_conv_reference(_A, _W, X, _s, _p) * _dZ)}
-    for (_name, _loss), _x, _grad in zip(_losses.items(), (_A, _W, _b), _result):
-        check(np.shape(_grad) == np.shape(_x), f"conv_backward, {_case}: {_name} has the wrong shape")
-        for _ in range(3):
-            _v = _rng.standard_normal(_x.shape)
-            _numeric = directional_derivative(_loss, _x, _v)
-            check(np.isclose(np.sum(np.asarray(_grad, dtype=float) * _v), _numeric, rtol=1e-5, atol=1e-6),
-                  f"conv_backward, {_case}: {_name} does not match the numerical gradient")
+_check_conv_backward(_CONV_BACKWARD_CASES, seed=66659, name="dW")
+_gradient_check_conv_backward(seed=88873, name="dW")
+### END HIDDEN TESTS
+
+# %% nbgrader={"grade": true, "grade_id": "test_conv_backward_db", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# Hidden tests of conv_backward (1 point): db on new inputs, and a numerical gradient check.
+### BEGIN HIDDEN TESTS
+_check_conv_backward(_CONV_BACKWARD_CASES, seed=66661, name="db")
+_gradient_check_conv_backward(seed=88879, name="db")
 ### END HIDDEN TESTS
 
 # %% nbgrader={"grade": true, "grade_id": "test_conv_backward_edge_shapes", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
-# Hidden tests of conv_backward (1 point): 1 x 1 filters, and filters as tall or as wide as the input.
+# Hidden tests of conv_backward (1 point): dA_prev with 1 x 1 filters, and filters as tall or as wide as
+# the input.
 ### BEGIN HIDDEN TESTS
 _check_conv_backward([  # padded: pad = 0 has its own test cell
     ((2, 4, 5, 3), 1, 2, 1, 1, np.float64, "a 1 x 1 filter, pad 1"),
     ((1, 5, 3, 2), 1, 3, 2, 2, np.float64, "a 1 x 1 filter, stride 2, pad 2"),
     ((2, 3, 5, 2), 3, 2, 1, 1, np.float64, "a filter as tall as the input, pad 1"),
     ((1, 4, 4, 1), 4, 1, 1, 1, np.float32, "a float32 filter as large as the input, pad 1"),
-], seed=35797)
+], seed=35797, name="dA_prev")
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -949,8 +1093,10 @@ _check_conv_backward([  # padded: pad = 0 has its own test cell
 # $$ X = \begin{bmatrix} 1 & 3 \\ 4 & 2 \end{bmatrix} \quad \rightarrow \quad
 #    M = \begin{bmatrix} 0 & 0 \\ 1 & 0 \end{bmatrix} $$
 #
-# `x == np.max(x)` builds it in one comparison. (Ties, where two entries share the maximum,
-# need no special care in this assignment.)
+# `x == np.max(x)` builds it in one comparison. Only the maximum itself is marked, however
+# close other entries come. (When two entries tie for the maximum, `x == np.max(x)` marks
+# both; the tests of this assignment use windows without ties. The next assignment explains
+# why frameworks send the gradient to the first maximum only.)
 #
 # **Exercise 6 - `create_mask_from_window`** (2 points).
 
@@ -975,20 +1121,27 @@ def create_mask_from_window(x):
 
 # %% nbgrader={"grade": true, "grade_id": "test_create_mask_from_window_published", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
 # Public test of create_mask_from_window with the published numbers (1 point)
-np.random.seed(1)
-x = np.random.randn(2, 3)
-mask = create_mask_from_window(x)
-print("x =\n", x)
-print("mask =\n", mask)
+@public_test("create_mask_from_window")
+def _():
+    np.random.seed(1)
+    x = np.random.randn(2, 3)
+    mask = create_mask_from_window(x)
+    print("x =\n", x)
+    print("mask =\n", mask)
 
-expect_shape("create_mask_from_window", "mask", mask, (2, 3), hint="the mask has the shape of the window")
-expect_equal("create_mask_from_window", "mask", np.asarray(mask).astype(bool),
-             [[True, False, False], [False, False, False]],
-             hint="compare every entry of x with the largest one: x == np.max(x)")
-all_public_tests_passed("create_mask_from_window")
+    expect_shape("create_mask_from_window", "mask", mask, (2, 3), hint="the mask has the shape of the window")
+    expect_equal("create_mask_from_window", "mask", np.asarray(mask).astype(bool),
+                 [[True, False, False], [False, False, False]],
+                 hint="compare every entry of x with the largest one: x == np.max(x)")
+    x = np.array([[-1.5, -0.2, -0.25], [-0.21, -7.0, -0.3]])     # negative, and close to the maximum
+    expect_equal("create_mask_from_window", "the mask of [[-1.5, -0.2, -0.25], [-0.21, -7.0, -0.3]]",
+                 np.asarray(create_mask_from_window(x)).astype(bool),
+                 [[False, True, False], [False, False, False]],
+                 hint="only the maximum itself is True, however close the other entries come: x == np.max(x)")
 
 # %% nbgrader={"grade": true, "grade_id": "test_create_mask_from_window_fresh_inputs", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
-# Hidden tests of create_mask_from_window (1 point): other window shapes and values.
+# Hidden tests of create_mask_from_window (1 point): other window shapes and values, with
+# entries just below the maximum, negative windows and equal entries.
 ### BEGIN HIDDEN TESTS
 _rng = np.random.default_rng(99901)
 for _shape, _where, _offset, _dtype, _case in [
@@ -996,9 +1149,18 @@ for _shape, _where, _offset, _dtype, _case in [
         ((4, 3), (3, 0), 0.0, np.float64, "a 4 x 3 window with its maximum in the bottom-left corner"),
         ((2, 5), (1, 4), -10.0, np.float64, "a window of negative numbers"),
         ((1, 1), (0, 0), 0.0, np.float64, "a 1 x 1 window"),
-        ((3, 3), (1, 2), 5.0, np.float32, "a float32 window of positive numbers")]:
+        ((3, 3), (1, 2), 5.0, np.float32, "a float32 window of positive numbers"),
+        ((3, 3), (0, 0), -3.0, np.float64, "a window with entries a hair below its maximum"),
+        ((2, 4), (1, 2), 0.0, np.float64, "a window with equal entries below its maximum")]:
     _x = (_rng.standard_normal(_shape) + _offset).astype(_dtype)
-    _x[_where] = _x.max() + 1                           # one maximum, where we want it
+    _top = _x.max() + 0.25
+    _x[_where] = _top                                   # one maximum, where we want it
+    _others = [k for k in np.ndindex(_shape) if k != _where]
+    for _k, _gap in zip(_others, (0.001, 0.2, 0.45)):   # near-ties below the maximum
+        _x[_k] = _top - _gap
+    if "equal" in _case:
+        _x[_others[3]] = _x[_others[4]] = _x[_others[5]] = _top - 0.3
+    _x = _x.astype(_dtype)
     _mask = create_mask_from_window(_x.copy())
     check(np.shape(_mask) == _shape, f"create_mask_from_window, {_case}: the mask must have the shape of the window")
     _m = np.asarray(_mask)
@@ -1011,9 +1173,11 @@ for _shape, _where, _offset, _dtype, _case in [
 # %% [markdown]
 # #### 5.2.2 - Average pooling: distributing a value
 #
-# In average pooling, every entry of the window contributed equally, `1 / (n_H * n_W)` of
-# itself, to the output. So the gradient `dz` of that output entry is shared equally: each
-# entry of the window gets `dz / (n_H * n_W)`, where `(n_H, n_W)` is the window's shape.
+# In average pooling, every entry of the window contributed equally, `1 / (n_rows * n_cols)`
+# of itself, to the output. So the gradient `dz` of that output entry is shared equally: each
+# entry of the window gets `dz / (n_rows * n_cols)`, where `(n_rows, n_cols)` is the window's
+# shape (in `pool_backward` it will be `(f, f)`; the names `n_H` and `n_W` stay those of the
+# output sizes).
 #
 # $$ dz = 1 \quad \rightarrow \quad dz_{window} = \begin{bmatrix} 1/4 & 1/4 \\ 1/4 & 1/4 \end{bmatrix} $$
 #
@@ -1026,19 +1190,19 @@ def distribute_value(dz, shape):
 
     Arguments:
     dz -- the gradient of one output entry, a real number
-    shape -- (n_H, n_W), the shape of the window
+    shape -- (n_rows, n_cols), the shape of the window
 
     Returns:
-    a -- numpy array of the given shape, every entry equal to dz / (n_H * n_W)
+    a -- numpy array of the given shape, every entry equal to dz / (n_rows * n_cols)
     """
     # Read the window's shape (≈ 1 line)
     ### BEGIN SOLUTION
-    (n_H, n_W) = shape
+    (n_rows, n_cols) = shape
     ### END SOLUTION
 
     # The share of each entry, and the array holding it everywhere (≈ 2 lines)
     ### BEGIN SOLUTION
-    average = dz / (n_H * n_W)
+    average = dz / (n_rows * n_cols)
     a = np.ones(shape) * average
     ### END SOLUTION
 
@@ -1047,13 +1211,14 @@ def distribute_value(dz, shape):
 
 # %% nbgrader={"grade": true, "grade_id": "test_distribute_value_published", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
 # Public test of distribute_value with the published numbers (1 point)
-a = distribute_value(2, (2, 2))
-print("distributed value =\n", a)
+@public_test("distribute_value")
+def _():
+    a = distribute_value(2, (2, 2))
+    print("distributed value =\n", a)
 
-expect_shape("distribute_value", "a", a, (2, 2), hint="np.ones(shape) has the requested shape")
-expect_close("distribute_value", "a", a, [[0.5, 0.5], [0.5, 0.5]],
-             hint="each of the n_H * n_W entries gets dz / (n_H * n_W)")
-all_public_tests_passed("distribute_value")
+    expect_shape("distribute_value", "a", a, (2, 2), hint="np.ones(shape) has the requested shape")
+    expect_close("distribute_value", "a", a, [[0.5, 0.5], [0.5, 0.5]],
+                 hint="each of the n_rows * n_cols entries gets dz / (n_rows * n_cols)")
 
 # %% nbgrader={"grade": true, "grade_id": "test_distribute_value_fresh_inputs", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
 # Hidden tests of distribute_value (1 point): other shapes and values.
@@ -1074,13 +1239,19 @@ for _dz, _shape, _case in [(3.0, (2, 3), "a 2 x 3 window"),
 # position `(h, w)` and channel `c` it finds the window again and adds the window's share of
 # `dA[i, h, w, c]` into `dA_prev`:
 #
-# - `mode == "max"`: `dA_prev[i, window, c] += mask * dA[i, h, w, c]`, with the mask of the
+# - `mode == "max"`: add `mask * dA[i, h, w, c]` into the window,
+#   `dA_prev[i, vert_start:vert_end, horiz_start:horiz_end, c]`, with `mask` the mask of the same
 #   window of `A_prev`;
-# - `mode == "average"`: `dA_prev[i, window, c] += distribute_value(dA[i, h, w, c], (f, f))`.
+# - `mode == "average"`: add `distribute_value(dA[i, h, w, c], (f, f))` into that window.
 #
 # With a stride smaller than `f` the windows overlap, and an entry of `A_prev` collects
 # gradient from several windows: `+=`, not `=`. With a stride larger than `f` some entries
 # belong to no window; their gradient stays zero.
+#
+# If you are stuck: the loop gives you `a_prev = A_prev[i]`, the input of example `i`; cut the
+# window for the mask from it, `a_prev[vert_start:vert_end, horiz_start:horiz_end, c]`, and add
+# into `dA_prev[i, vert_start:vert_end, horiz_start:horiz_end, c]`, the same window of the
+# gradient.
 #
 # **Exercise 8 - `pool_backward`** (8 points).
 
@@ -1140,23 +1311,24 @@ def pool_backward(dA, cache, mode="max"):
 
 # %% nbgrader={"grade": true, "grade_id": "test_pool_backward_published", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
 # Public test of pool_backward with the published numbers (2 points)
-np.random.seed(1)
-A_prev = np.random.randn(5, 5, 3, 2)
-hparameters = {"stride": 1, "f": 2}
-A, cache = pool_forward(A_prev, hparameters)
-dA = np.random.randn(5, 4, 2, 2)
-print("mean of dA =", np.mean(dA))
-expected = {"max": [[0, 0], [5.05844394, -1.68282702], [0, 0]],
-            "average": [[0.08485462, 0.2787552], [1.26461098, -0.25749373], [1.17975636, -0.53624893]]}
-for mode, row in expected.items():
-    dA_prev = pool_backward(dA, cache, mode=mode)
-    print(f"mode = {mode}: dA_prev[1, 1] =\n", np.asarray(dA_prev)[1, 1] if np.ndim(dA_prev) == 4 else dA_prev)
-    expect_shape("pool_backward", f"dA_prev (mode {mode!r})", dA_prev, A_prev.shape,
-                 hint="dA_prev has the shape of A_prev")
-    expect_close("pool_backward", f"dA_prev[1, 1] (mode {mode!r})", dA_prev[1, 1], row,
-                 hint="max: add mask * dA[i, h, w, c] into the window; average: add "
-                      "distribute_value(dA[i, h, w, c], (f, f)); overlapping windows need +=")
-all_public_tests_passed("pool_backward")
+@public_test("pool_backward", uses=["pool_forward", "create_mask_from_window", "distribute_value"])
+def _():
+    np.random.seed(1)
+    A_prev = np.random.randn(5, 5, 3, 2)
+    hparameters = {"stride": 1, "f": 2}
+    A, cache = pool_forward(A_prev, hparameters)
+    dA = np.random.randn(5, 4, 2, 2)
+    print("mean of dA =", np.mean(dA))
+    expected = {"max": [[0, 0], [5.05844394, -1.68282702], [0, 0]],
+                "average": [[0.08485462, 0.2787552], [1.26461098, -0.25749373], [1.17975636, -0.53624893]]}
+    for mode, row in expected.items():
+        dA_prev = pool_backward(dA, cache, mode=mode)
+        print(f"mode = {mode}: dA_prev[1, 1] =\n", np.asarray(dA_prev)[1, 1] if np.ndim(dA_prev) == 4 else dA_prev)
+        expect_shape("pool_backward", f"dA_prev (mode {mode!r})", dA_prev, A_prev.shape,
+                     hint="dA_prev has the shape of A_prev")
+        expect_close("pool_backward", f"dA_prev[1, 1] (mode {mode!r})", dA_prev[1, 1], row,
+                     hint="max: add mask * dA[i, h, w, c] into the window; average: add "
+                          "distribute_value(dA[i, h, w, c], (f, f)); overlapping windows need +=")
 
 # %% nbgrader={"grade": true, "grade_id": "test_pool_backward_stride", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
 # Hidden tests of pool_backward (2 points): strides 2 and 3 (windows that do not overlap),

@@ -7,14 +7,25 @@ and never show the hidden inputs or the expected values.
 
 Every failure raises ``TestFailure``, an ``AssertionError``. Tolerances follow the precision
 of what your code returned: float32 results are compared less tightly than float64 ones.
+
+A public test is a function decorated with ``public_test``: it runs at once, and an error raised
+by your code becomes a message (what was raised, on which line of your code, where to look)
+instead of a long traceback. When it fails, the public tests of the functions it relies on
+(``uses``) run again quietly: a helper that fails its own test is named as the likely cause.
 """
 from __future__ import annotations
 
 from typing import Any, Callable, Iterable
 
+import contextlib
+import io
+import os
+import traceback
+
 import numpy as np
 
 __all__ = [
+    "public_test",
     "TestFailure", "expect_type", "expect_shape", "expect_dtype_kind", "expect_close", "expect_equal",
     "expect_scalar", "expect_keys", "all_public_tests_passed", "check", "check_close_quietly",
     "directional_derivative",
@@ -139,6 +150,111 @@ def all_public_tests_passed(function: str) -> None:
     """Tell the student the public tests passed, and that hidden tests come at grading."""
     print(f"\N{CHECK MARK} {function}: all public tests passed. "
           "Hidden tests with new inputs run when your notebook is graded.")
+
+
+_REGISTRY = "__public_tests__"       # kept in the notebook's namespace: {(function, part): [test, passed]}
+_LIBRARIES = (os.sep + "numpy" + os.sep, "site-packages", os.sep + "lib" + os.sep + "python")
+
+
+def public_test(function: str, part: str = "", uses: Iterable[str] = (), last: bool = True,
+                on_error: str = "") -> Callable:
+    """Run the decorated public test of ``function`` now, and explain what goes wrong.
+
+    ``part`` names what this test checks when a function has several public tests (one per
+    output it returns), ``last`` is False for all but the last of them, and ``uses`` lists the
+    other functions the test relies on: the graded helpers ``function`` calls, and the functions
+    the test calls to build its inputs. ``on_error`` is a hint added when the code raises.
+    """
+    def run(test: Callable[[], None]) -> Callable[[], None]:
+        registry = test.__globals__.setdefault(_REGISTRY, {})
+        entry = registry.setdefault((function, part), [test, False])
+        entry[:] = [test, False]
+        try:
+            test()
+        except TestFailure as failure:
+            raise TestFailure(str(failure) + _helper_note(function, uses, registry)) from None
+        except Exception as exc:
+            if type(exc).__module__.split(".")[0] == "coursekit":
+                raise                           # the grader's own report of the student's code
+            frames = _user_frames(exc)
+            unwritten = isinstance(exc, NotImplementedError) and bool(frames) and frames[-1].name == function
+            raise TestFailure(_explain_exception(function, exc, test.__name__, on_error)
+                              + ("" if unwritten else _helper_note(function, uses, registry))) from None
+        entry[1] = True
+        failed = [p for (f, p), (_, ok) in registry.items() if f == function and p != part and not ok]
+        if failed:
+            others = ", ".join(p or "its result" for p in failed)
+            print(f"\N{CHECK MARK} {function}: the public test of {part or 'its result'} passed; "
+                  f"the one of {others} did not when it last ran (see its cell).")
+        elif not last:
+            print(f"\N{CHECK MARK} {function}: the public test of {part} passed.")
+        else:
+            all_public_tests_passed(function)
+        return test
+    return run
+
+
+def _user_frames(exc: BaseException) -> list[traceback.FrameSummary]:
+    """The frames of the notebook's own code: not the checks, not NumPy or other libraries."""
+    here = os.path.abspath(__file__)
+    return [frame for frame in traceback.extract_tb(exc.__traceback__)
+            if os.path.abspath(frame.filename) != here and not any(lib in frame.filename for lib in _LIBRARIES)]
+
+
+def _explain_exception(function: str, exc: Exception, test_name: str, on_error: str = "") -> str:
+    """What a student needs from a traceback: what was raised, where, and where to look."""
+    raised = f"{type(exc).__name__}: {exc}".strip().rstrip(":")
+    frames = _user_frames(exc)
+    inner = frames[-1] if frames else None
+    if inner is None or inner.name == test_name:
+        where = f"    at: {inner.line}" if inner is not None and inner.line else ""
+        return (f"{function}: the test could not use what your {function} returned ({raised})."
+                + ("\n" + where if where else "")
+                + "\nWhere to look: the types and shapes your function returns (see its docstring); "
+                  "print them in a new cell.")
+    culprit = inner.name
+    lines = [f"{function}: your code raised {raised}",
+             f"    in {culprit}, line {inner.lineno} of its cell" + (f": {inner.line}" if inner.line else "")]
+    if culprit != function and culprit != "<module>":
+        lines.append(f"    (the error is inside {culprit}, which {function} or this test calls)")
+    if isinstance(exc, NotImplementedError):
+        lines.append(f"Where to look: {culprit} is not written yet: replace the `raise NotImplementedError(...)` "
+                     "line between START CODE HERE and END CODE HERE with your code.")
+    elif isinstance(exc, NameError):
+        lines.append(f"Where to look: {getattr(exc, 'name', None) or 'that name'} is not defined where {culprit} "
+                     "uses it: check its spelling, or use a variable the function already has (its arguments, "
+                     "the lines above, the loop variables).")
+    elif "0-dimensional" in str(exc) or "length-1" in str(exc):
+        lines.append("Where to look: float() and int() take a single number, not an array: read the value "
+                     "of an array of shape (1, 1, 1) with b.item().")
+    elif "setting an array element with a sequence" in str(exc):
+        lines.append("Where to look: an array was stored where one number belongs: check that what you store "
+                     "there (a helper's result?) is a single number.")
+    else:
+        lines.append(f"Where to look: {on_error + '; otherwise, ' if on_error else ''}that line of {culprit}: "
+                     "run it on the test's inputs in a new cell and print the shapes of the arrays it uses.")
+    return "\n".join(lines)
+
+
+def _helper_note(function: str, uses: Iterable[str], registry: dict) -> str:
+    """Name the helpers that fail their own public test now (they are likely the cause)."""
+    broken = []
+    for helper in uses:
+        tests = [test for (f, _), (test, _) in registry.items() if f == helper]
+        for test in tests:
+            try:
+                with contextlib.redirect_stdout(io.StringIO()):
+                    test()
+            except Exception:                   # any failure of the helper's test counts
+                broken.append(helper)
+                break
+    if not broken:
+        return ""
+    names = broken[0] if len(broken) == 1 else ", ".join(broken[:-1]) + " and " + broken[-1]
+    one = len(broken) == 1
+    return (f"\nLikely cause: {names} {'fails its own public test' if one else 'fail their own public tests'} "
+            f"right now, and {function} relies on {'it' if one else 'them'}: fix {names} first (run "
+            f"{'its test cell' if one else 'their test cells'} to see why), then run this test again.")
 
 
 def check(condition: Any, message: str) -> None:

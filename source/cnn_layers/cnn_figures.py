@@ -270,21 +270,23 @@ def show_conv_step(a_slice: np.ndarray, W: np.ndarray, b: float) -> Figure:
 
 
 def show_window_corners(n_H_prev: int, n_W_prev: int, f: int, stride: int,
-                        h: int, w: int) -> Figure:
+                        h: int, w: int, pad: int = 0) -> Figure:
     """Draw where the window for output position (h, w) sits in the input.
 
-    Left: the (already padded) input grid with the window highlighted and
-    vert_start, vert_end, horiz_start, horiz_end marked on its edges.
+    Left: the padded input grid (the input itself outlined, dashed, when
+    pad > 0) with the window highlighted and vert_start, vert_end,
+    horiz_start, horiz_end marked on its edges.
     Right: the output grid, sized with the floor formula, with cell (h, w)
     highlighted, and the formulas with the numbers filled in.
 
     Args:
-        n_H_prev: number of input rows (after padding).
-        n_W_prev: number of input columns (after padding).
+        n_H_prev: number of input rows, before padding.
+        n_W_prev: number of input columns, before padding.
         f: filter (window) size.
         stride: step between neighbouring windows.
         h: output row, 0 <= h < n_H.
         w: output column, 0 <= w < n_W.
+        pad: zero rows and columns added on each side.
 
     Returns:
         The figure, with two axes (input, output).
@@ -292,10 +294,12 @@ def show_window_corners(n_H_prev: int, n_W_prev: int, f: int, stride: int,
     Raises:
         ValueError: if (h, w) is outside the output grid.
     """
-    _check_window(n_H_prev, f, 0, stride, "input height")
-    _check_window(n_W_prev, f, 0, stride, "input width")
-    n_H = _out_size(n_H_prev, f, 0, stride)
-    n_W = _out_size(n_W_prev, f, 0, stride)
+    _check_window(n_H_prev, f, pad, stride, "input height")
+    _check_window(n_W_prev, f, pad, stride, "input width")
+    n_H = _out_size(n_H_prev, f, pad, stride)
+    n_W = _out_size(n_W_prev, f, pad, stride)
+    rows, cols = n_H_prev, n_W_prev           # the input as the formulas see it
+    n_H_prev, n_W_prev = n_H_prev + 2 * pad, n_W_prev + 2 * pad   # the grid drawn
     if not (0 <= h < n_H and 0 <= w < n_W):
         raise ValueError(
             f"(h, w) = ({h}, {w}) is outside the {n_H} x {n_W} output grid: "
@@ -314,9 +318,13 @@ def show_window_corners(n_H_prev: int, n_W_prev: int, f: int, stride: int,
     # Input grid with the window; its edges are labelled with arrows
     # (rows on the left, columns above the grid).
     _blank_grid(ax_in, n_H_prev, n_W_prev)
+    if pad:
+        _outline(ax_in, pad, pad, rows, cols, colour=_TEXT, linewidth=1.2,
+                 linestyle="--")
     _outline(ax_in, vert_start, horiz_start, f, f, fill=_ACCENT_FILL)
-    ax_in.set_title(f"padded input: {n_H_prev} x {n_W_prev}", fontsize=10,
-                    color=_TEXT, pad=32)
+    title = (f"input {rows} x {cols}, padded by {pad}: {n_H_prev} x {n_W_prev}"
+             if pad else f"input: {n_H_prev} x {n_W_prev} (no padding)")
+    ax_in.set_title(title, fontsize=10, color=_TEXT, pad=32)
     _caption(ax_in, f"a_slice = a_prev_pad[{vert_start}:{vert_end}, "
                     f"{horiz_start}:{horiz_end}, :]", family="monospace")
     label = {"fontsize": 8.5, "color": _ACCENT, "textcoords": "offset points",
@@ -342,8 +350,8 @@ def show_window_corners(n_H_prev: int, n_W_prev: int, f: int, stride: int,
     ax_out.set_title(f"output: {n_H} x {n_W}", fontsize=10, color=_TEXT,
                      pad=32)
     formulas = "\n".join([
-        f"n_H = floor(({n_H_prev} - {f}) / {stride}) + 1 = {n_H}",
-        f"n_W = floor(({n_W_prev} - {f}) / {stride}) + 1 = {n_W}",
+        f"n_H = floor(({rows} - {f} + 2 * {pad}) / {stride}) + 1 = {n_H}",
+        f"n_W = floor(({cols} - {f} + 2 * {pad}) / {stride}) + 1 = {n_W}",
         "",
         f"vert_start  = h * stride      = {h} * {stride} = {vert_start}",
         f"vert_end    = vert_start + f  = {vert_start} + {f} = {vert_end}",

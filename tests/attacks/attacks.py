@@ -233,13 +233,13 @@ while children < 10**6:
     Attack("segfault", "harm", cells=["import ctypes\nctypes.string_at(0)"], flags={"crashed"}),
     Attack("segfault_inside_a_graded_function", "harm",
            answers={"distribute_value": "def distribute_value(dz, shape):\n    import ctypes\n    ctypes.string_at(0)"},
-           expect=[3, 3, 8, 6, 8, 2, 0, 8], flags={"crashed"}),
+           expect=[2, 3, 8, 5, 12, 2, 0, 8], flags={"crashed"}),
     Attack("hang_inside_a_graded_function", "harm",
            answers={"create_mask_from_window": "def create_mask_from_window(x):\n    while True:\n        pass"},
-           expect=[3, 3, 8, 6, 8, 0, 2, 8], flags={"timeout"}),
+           expect=[2, 3, 8, 5, 12, 0, 2, 8], flags={"timeout"}),
     Attack("exit_inside_a_graded_function", "harm",
            answers={"zero_pad": "def zero_pad(X, pad):\n    import os\n    os._exit(0)"},
-           expect=[0, 3, 8, 6, 8, 2, 2, 8], flags={"crashed"}),
+           expect=[0, 3, 8, 5, 12, 2, 2, 8], flags={"crashed"}),
     Attack("use_the_network", "harm", cells=['''
 import socket, urllib.request
 for target in [("1.1.1.1", 80), ("pypi.org", 443), ("127.0.0.1", 22)]:

@@ -22,12 +22,12 @@ from coursekit.scores import table
 from tests.attacks.attacks import ATTACKS
 from tests.conftest import REPO, run
 
-FULL = [3, 3, 8, 6, 8, 2, 2, 8]
+FULL = [2, 3, 8, 5, 12, 2, 2, 8]
 CANARIES = {"aaa_canary": {}, "zzz_canary": {           # graded before and after every attacker
     "conv_forward": [("vert_start = h * stride", "vert_start = h"), ("horiz_start = w * stride", "horiz_start = w")],
     "pool_backward": [("horiz_end, c] += mask", "horiz_end, c] = mask"),
                       ("horiz_end, c] += distribute_value", "horiz_end, c] = distribute_value")]}}
-CANARY_SCORES = {"aaa_canary": FULL, "zzz_canary": [3, 3, 3, 6, 8, 2, 2, 2]}
+CANARY_SCORES = {"aaa_canary": FULL, "zzz_canary": [2, 3, 4, 5, 12, 2, 2, 2]}
 UID_BASE = SandboxedExecute.uid_base.default_value    # the trait: the one default
 SIZE_LIMIT = 3 * 2**20                 # bytes of any graded notebook or feedback page
 MEMORY_MARGIN_MB = 250                 # grading process peak over a small control class's

@@ -21,17 +21,17 @@ EXPECTED = {
     "reference": POINTS,
     "untouched": [0] * len(FUNCTIONS),
     # pixels not scaled: 0 of 2; one-hot as (n_classes, m): 0 of 3; no ReLU in the backward pass:
-    # only the gradient shapes and the dense layer's gradients are right (1 + 2 of 10)
+    # only the dense layer's gradients are right (1 + 2 of 10)
     "ada": [0, 0, 4, 8, 4, 3, 5, 8, 3, 3],
-    # sum instead of mean: only the gradient test (1 of 4); labels shuffled apart from the images:
-    # sizes, "every image once" and the images' order pass, the pairs and the published test fail
+    # sum instead of mean: only the gradient's tests, public and hidden (2 of 4); labels shuffled
+    # apart from the images: sizes, "every image once" and the images' order pass, the pairs and the published test fail
     # (3 of 5); learning rate ignored: the exact tests fail, the network still learns (2 of 8);
     # dropout when predicting too: only the test without a dropout_seed fails (7 of 8)
-    "ben": [2, 3, 4, 7, 1, 10, 3, 2, 3, 3],
-    # Glorot from fan_in: only the shapes (1 of 4); channels-first flatten: only the output shape
-    # (1 of 8), and in the backward pass only the shapes and the dense gradients (3 of 10);
+    "ben": [2, 3, 4, 7, 2, 10, 3, 2, 3, 3],
+    # Glorot from fan_in: only the shapes (1 of 4); channels-first flatten: only the output shape and
+    # the public test of the caches (2 of 8), and in the backward pass only the dense gradients (3 of 10);
     # train_model is right and is graded with the grader's helpers in place of hers: 8 of 8
-    "chloe": [2, 3, 1, 1, 4, 3, 5, 8, 3, 3],
+    "chloe": [2, 3, 1, 2, 4, 3, 5, 8, 3, 3],
     # the same shuffle every epoch and the last batch's cost: only "it learns" (2 of 8); argmax
     # over the examples: 0 of 3; confusion matrix left as released: 0 of 3
     "dev": [2, 3, 4, 8, 4, 10, 5, 2, 0, 0],

@@ -16,22 +16,23 @@ FUNCTIONS = ["zero_pad", "conv_single_step", "conv_forward", "pool_forward",
 
 # What each sample student deserves, per function, and why.
 EXPECTED = {
-    "reference": [3, 3, 8, 6, 8, 2, 2, 8],
+    "reference": [2, 3, 8, 5, 12, 2, 2, 8],
     "untouched": [0, 0, 0, 0, 0, 0, 0, 0],
-    # stride forgotten: only the output shape and the cache are right (2 + 1 of 8);
+    # stride forgotten: only the output shape and the cache are right (2 + 1 + 1 of 8);
     # `=` for `+=`: only windows that do not overlap come out right (2 of 8)
-    "ada": [3, 3, 3, 6, 8, 2, 2, 2],
+    "ada": [2, 3, 4, 5, 12, 2, 2, 2],
     # float(b) raises on NumPy 2: nothing of conv_single_step, yet conv_forward keeps its 8;
-    # ceil: the published sizes divide evenly, so only the public test passes (2 of 6)
-    "ben": [3, 0, 8, 2, 8, 2, 2, 8],
-    # no bias: only "returns a scalar" (1 of 3); [pad:-pad]: only pad = 0 fails (7 of 8);
+    # ceil: the published sizes divide evenly, so only the public test and the cache pass (2 of 5)
+    "ben": [2, 0, 8, 2, 12, 2, 2, 8],
+    # no bias: only "returns a scalar" (1 of 3); [pad:-pad]: only dA_prev with pad = 0 fails, in
+    # the public test and the hidden one (9 of 12; dW and db keep their points);
     # dz not divided: nothing of distribute_value
-    "chloe": [3, 1, 8, 6, 7, 2, 0, 8],
-    # height and width swapped: only the cache is right (1 of 8); column-wise max: 0 of 2;
-    # the backward passes left as released: 0
-    "dev": [3, 3, 1, 6, 0, 0, 2, 0],
+    "chloe": [2, 1, 8, 5, 9, 2, 0, 8],
+    # height and width swapped: only the cache is right, public and hidden (2 of 8); column-wise
+    # max: 0 of 2; the backward passes left as released: 0
+    "dev": [2, 3, 2, 5, 0, 0, 2, 0],
     # vectorised forward passes: full marks
-    "eli": [3, 3, 8, 6, 8, 2, 2, 8],
+    "eli": [2, 3, 8, 5, 12, 2, 2, 8],
 }
 
 
@@ -74,7 +75,7 @@ def test_coursekit_grade_and_nbgrader_autograde_agree_on_every_cell(graded_both_
     ours = gradebook_cells(graded_both_ways["coursekit"])
     stock = gradebook_cells(graded_both_ways["nbgrader"])
     assert ours == stock
-    assert len(ours) == len(EXPECTED) * 25
+    assert len(ours) == len(EXPECTED) * (29 + 1)           # 29 graded cells and the flag
 
 
 @pytest.mark.slow
@@ -112,7 +113,7 @@ def test_feedback_and_export_work_with_stock_nbgrader(graded_both_ways):
     assert "default_rng(22229)" not in page                     # no hidden test code or inputs
     lines = [line for line in (course / "grades.csv").read_text().splitlines() if line.startswith("cnn_layers,")]
     assert len(lines) == len(EXPECTED)         # one row per student (other assignments have rows of their own)
-    assert any(line.startswith("cnn_layers,,,ada,") and ",29.0," in line for line in lines)
+    assert any(line.startswith("cnn_layers,,,ada,") and ",32.0," in line for line in lines)
 
 
 @pytest.mark.slow
@@ -127,4 +128,4 @@ def test_the_instructor_report_shows_where_the_class_struggles(graded_both_ways)
     assert "Slowest submissions" in page and "Flagged submissions" in page
     rows = (course / "reports" / "cnn_layers_scores.csv").read_text().splitlines()
     assert rows[0].startswith("student,zero_pad,conv_single_step") and len(rows) == 1 + len(EXPECTED)
-    assert "ada,3,3,3,6,8,2,2,2,29,40," in rows
+    assert "ada,2,3,4,5,12,2,2,2,32,42," in rows

@@ -226,7 +226,15 @@ MUTANTS: dict[str, tuple[str, Answer]] = {
     "cb_slice_from_unpadded_input": ("conv_backward", [("a_slice = a_prev_pad[vert_start:vert_end, horiz_start:horiz_end, :]",
                                                         "a_slice = A_prev[i, vert_start:vert_end, horiz_start:horiz_end, :]")]),
 
+    # db averaged over the examples and positions instead of summed (issue 24: costs db's points only).
+    "cb_db_averaged": ("conv_backward", [("db[:, :, :, c] += dZ[i, h, w, c]",
+                                          "db[:, :, :, c] += dZ[i, h, w, c] / (m * n_H * n_W)")]),
+
     # ---------------------------------------------------------------- create_mask_from_window
+    # Everything within 0.5 of the maximum (issue 24: once full marks, windows now have near-ties).
+    "mask_shifted_max": ("create_mask_from_window", [("mask = (x == np.max(x))", "mask = x >= np.max(x) - 0.5")]),
+    # Everything within a hair of the maximum.
+    "mask_nearly_max": ("create_mask_from_window", [("mask = (x == np.max(x))", "mask = np.isclose(x, np.max(x), atol=1e-2)")]),
     # Positive entries instead of the maximum.
     "mask_positive_entries": ("create_mask_from_window", [("mask = (x == np.max(x))", "mask = (x > 0)")]),
     # Entries at or above the mean.
@@ -248,17 +256,17 @@ MUTANTS: dict[str, tuple[str, Answer]] = {
 
     # ---------------------------------------------------------------- distribute_value
     # dz not divided.
-    "dv_not_divided": ("distribute_value", [("average = dz / (n_H * n_W)", "average = dz")]),
+    "dv_not_divided": ("distribute_value", [("average = dz / (n_rows * n_cols)", "average = dz")]),
     # Integer division.
-    "dv_integer_division": ("distribute_value", [("average = dz / (n_H * n_W)", "average = dz // (n_H * n_W)")]),
+    "dv_integer_division": ("distribute_value", [("average = dz / (n_rows * n_cols)", "average = dz // (n_rows * n_cols)")]),
     # Shape swapped: (n_W, n_H).
-    "dv_shape_swapped": ("distribute_value", [("a = np.ones(shape) * average", "a = np.ones((n_W, n_H)) * average")]),
+    "dv_shape_swapped": ("distribute_value", [("a = np.ones(shape) * average", "a = np.ones((n_cols, n_rows)) * average")]),
     # Divided by n_H + n_W.
-    "dv_divided_by_sum": ("distribute_value", [("average = dz / (n_H * n_W)", "average = dz / (n_H + n_W)")]),
+    "dv_divided_by_sum": ("distribute_value", [("average = dz / (n_rows * n_cols)", "average = dz / (n_rows + n_cols)")]),
     # Operator precedence: dz / n_H * n_W.
-    "dv_precedence_error": ("distribute_value", [("average = dz / (n_H * n_W)", "average = dz / n_H * n_W")]),
+    "dv_precedence_error": ("distribute_value", [("average = dz / (n_rows * n_cols)", "average = dz / n_rows * n_cols")]),
     # Divided by n_H squared (square windows assumed).
-    "dv_divided_by_height_squared": ("distribute_value", [("average = dz / (n_H * n_W)", "average = dz / (n_H * n_H)")]),
+    "dv_divided_by_height_squared": ("distribute_value", [("average = dz / (n_rows * n_cols)", "average = dz / (n_rows * n_rows)")]),
 
     # ---------------------------------------------------------------- pool_backward
     # `=` instead of `+=` in both modes.

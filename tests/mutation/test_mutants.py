@@ -61,3 +61,17 @@ def test_every_mutant_loses_points_on_its_function_only_and_every_alternative_ge
     assert not survivors, f"mutants that kept full marks: {survivors}"
     assert not leaks, f"mutants that cost points in another function: {leaks}"
     assert not false_fails, f"right answers that lost points: {false_fails}"
+
+
+# What a mistake must cost, cell by cell (issue 24): a wrong db costs the points of db (public 1 +
+# hidden 1), not those of dA_prev and dW; [pad:-pad] costs dA_prev's pad = 0 points (public 1 +
+# hidden 2); a mask that takes entries near the maximum gets nothing.
+LOSSES = {"cb_db_averaged": ("conv_backward", 2), "cb_db_divided_by_m": ("conv_backward", 2),
+          "cb_unpad_minus_pad": ("conv_backward", 3), "mask_shifted_max": ("create_mask_from_window", 2)}
+
+
+@pytest.mark.slow
+def test_a_mistake_costs_the_points_of_what_it_breaks_and_no_more(graded):
+    rows, top = graded
+    lost = {name: top[function] - rows[f"m_{name}"][function] for name, (function, _) in LOSSES.items()}
+    assert lost == {name: points for name, (_, points) in LOSSES.items()}

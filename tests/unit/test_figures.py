@@ -78,6 +78,17 @@ def test_window_corners_output_size_uses_floor():
         cf.show_window_corners(6, 6, 3, 2, 2, 0)
 
 
+def test_window_corners_with_padding_draws_the_padded_input_and_the_2_pad_term():
+    fig = cf.show_window_corners(5, 5, 3, 2, 1, 2, pad=1)
+    ax_in, ax_out = fig.axes
+    assert ax_in.get_title() == "input 5 x 5, padded by 1: 7 x 7"
+    assert ax_out.get_title() == "output: 3 x 3"
+    formulas = "\n".join(t.get_text() for t in ax_out.texts)
+    assert "n_H = floor((5 - 3 + 2 * 1) / 2) + 1 = 3" in formulas
+    assert cf.show_window_corners(7, 7, 3, 2, 1, 0).axes[0].get_title() == "input: 7 x 7 (no padding)"
+    plt.close("all")
+
+
 @pytest.mark.parametrize("h, w", [(3, 0), (0, 3), (-1, 0)])
 def test_window_corners_rejects_out_of_range(h, w):
     with pytest.raises(ValueError, match="outside the 3 x 3 output grid"):
