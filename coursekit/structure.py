@@ -202,17 +202,16 @@ class _Rebuild:
                 self._insert(seq, g, ("locked", (g, None)))
 
     def _insert(self, seq: list[tuple[str, Any]], g: GradedCell, entry: tuple[str, Any]) -> None:
-        """Put ``entry`` after the nearest graded cell before ``g`` in the source, or before the
-        nearest one after it, or at the end."""
+        """Put ``entry`` after the nearest graded cell before ``g`` in the source; with none, before
+        every graded cell (the student may have moved an answer to the top); or at the end."""
         where = {e[1][0].grade_id: p for p, e in enumerate(seq) if e[0] in ("answer", "locked")}
         for h in reversed(self.graded[:g.index]):
             if h.grade_id in where:
                 seq.insert(where[h.grade_id] + 1, entry)
                 return
-        for h in self.graded[g.index + 1:]:
-            if h.grade_id in where:
-                seq.insert(where[h.grade_id], entry)
-                return
+        if where:
+            seq.insert(min(where.values()), entry)
+            return
         seq.append(entry)
 
     def _cells(self, seq: list[tuple[str, Any]]) -> list[Any]:
