@@ -166,7 +166,7 @@ NOTEBOOK_ATTACKS: list[Attack] = [
                    flags={"answer-found-by-function", "metadata-restored"}),
     NotebookAttack("test_claimed_by_a_student_cell", "cheat", edit=the_tests_claimed_by_a_student_cell,
                    answers={"pool_forward": "def pool_forward(A_prev, hparameters, mode='max'):\n    return None"},
-                   expect=[3, 3, 8, 0, 8, 2, 2, 8], flags={"moved-locked-cells"}),
+                   expect=[2, 3, 8, 0, 12, 2, 2, 8], flags={"moved-locked-cells"}),
     NotebookAttack("duplicate_cell_ids", "junk", edit=duplicate_cell_ids),
     NotebookAttack("invalid_cell_ids", "junk", edit=invalid_cell_ids, flags={"metadata-repaired"}),
     NotebookAttack("garbled_timestamp", "junk", files={"timestamp.txt": b"the day before the deadline"}),

@@ -17,6 +17,7 @@ from nbgrader.api import Gradebook
 from coursekit.assignment import Assignment
 from coursekit.samples import make_submission
 from coursekit.scores import table
+from tests.attacks.test_attacks import FULL
 from tests.attacks.notebook_attacks import (
     NOTEBOOK_ATTACKS,
     STUDENT_FILES,
@@ -24,7 +25,6 @@ from tests.attacks.notebook_attacks import (
 )
 from tests.conftest import run
 
-FULL = [3, 3, 8, 6, 8, 2, 2, 8]
 ACTIVE_HTML = re.compile(r"<\s*(script|iframe|object|embed|form|svg)|\son\w+\s*=|javascript:", re.IGNORECASE)
 ACTIVE_TAGS = {"script", "iframe", "object", "embed", "form", "svg", "frame", "base", "meta", "link"}
 

@@ -142,7 +142,7 @@ def test_instructor_autogrades_a_submission_from_the_formgrader(page, server):
     page.locator(".modal-footer button", has_text="OK").click()
     page.locator(".modal-dialog").wait_for(state="hidden")
     from playwright.sync_api import expect
-    expect(row.locator("td.score")).to_have_text("29 / 40", timeout=60_000)
+    expect(row.locator("td.score")).to_have_text("32 / 42", timeout=60_000)
     assert "graded" in row.locator("td.status").inner_text()
     shot(page, "instructor-formgrader-autograded.png")
     graded = server["course"] / "autograded" / "ada" / "cnn_layers" / "cnn_layers.ipynb"

@@ -40,7 +40,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.browser]
 ASSIGNMENT = "cnn_layers"
 MARK = "coursekit browser test"            # the GECOS field of the accounts this test creates
 INSTRUCTOR = "ck-teacher"
-STUDENTS = {"ck-ana": ("reference", 40), "ck-bo": ("ada", 29)}   # sample answers, expected score
+STUDENTS = {"ck-ana": ("reference", 42), "ck-bo": ("ada", 32)}   # sample answers, expected score
 NAMES = {"ck-ana": ("Ana", "Right"), "ck-bo": ("Bo", "Mistaken")}
 COURSE_ID = load_config(REPO).CourseDirectory.course_id
 SAME_PYTHON = (f"import sys; assert sys.version == {sys.version!r}, sys.version; "
@@ -307,7 +307,7 @@ def test_release_fetch_submit_collect_autograde_feedback_as_three_users(hub, bro
         row.wait_for(timeout=60_000)
         row.locator("td.autograde a").click()
         confirm(teacher, f"Successfully autograded '{ASSIGNMENT}' for student '{name}'.")
-        expect(row.locator("td.score")).to_have_text(f"{points} / 40", timeout=60_000)
+        expect(row.locator("td.score")).to_have_text(f"{points} / 42", timeout=60_000)
     shot(teacher, "exchange-instructor-autograded.png")
     for name in STUDENTS:           # graded by the kit's pipeline, configured by its nbgrader_config.py
         graded = hub["course"] / "autograded" / name / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
@@ -328,7 +328,7 @@ def test_release_fetch_submit_collect_autograde_feedback_as_three_users(hub, bro
         relative = html.relative_to(servers[name]["root"])
         feedback = open_page(browser, servers[name], f"/files/{relative}")
         text = feedback.locator("body").inner_text()
-        assert re.search(rf"Score: {points}(\.0)? / 40(\.0)?", text), text[:2000]
+        assert re.search(rf"Score: {points}(\.0)? / 42(\.0)?", text), text[:2000]
         if sample == "reference":
             assert "conv_forward: the mean of Z is not right." not in text
         else:

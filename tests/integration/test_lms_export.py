@@ -31,7 +31,7 @@ ROSTER = ("nbgrader_id,lms_id,name,email,sis_user_id,sis_login_id,section\n"
           "ada,1001,Ada Lovelace,ada@example.edu,S-1,ada.l,CNN 101 A\n"
           "reference,1002,Rita Reference,rita@example.edu,S-2,rita.r,CNN 101 B\n"
           "zoe,1003,Zoe Absent,zoe@example.edu,S-3,zoe.a,CNN 101 A\n")
-EXPECTED = {"ada": 29 - 6, "reference": 40, "zoe": 0}     # ada: 29 of 40, late by 3 started hours
+EXPECTED = {"ada": 32 - 6, "reference": 42, "zoe": 0}     # ada: 32 of 42, late by 3 started hours
 
 
 @pytest.fixture(scope="module")
@@ -63,7 +63,7 @@ def export(course: Path, exporter: str, *args: str) -> list[list[str]]:
 def test_the_gradebook_holds_the_late_penalty(graded):
     with Gradebook(f"sqlite:///{graded / 'gradebook.db'}") as gb:
         ada = gb.find_submission("cnn_layers", "ada")
-        assert (ada.score, ada.late_submission_penalty) == (29, 6)
+        assert (ada.score, ada.late_submission_penalty) == (32, 6)
         assert gb.find_submission("cnn_layers", "reference").late_submission_penalty in (0, None)
 
 
@@ -71,7 +71,7 @@ def test_canvas_file_has_the_documented_header_points_possible_and_one_row_per_s
     rows = export(graded, "CanvasExport")
     assert rows[0] == [*CANVAS_HEADER, "cnn_layers"]
     assert rows[0][:5] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
-    assert rows[1] == [CANVAS_POINTS, "", "", "", "", "40"]
+    assert rows[1] == [CANVAS_POINTS, "", "", "", "", "42"]
     body = {row[1]: row for row in rows[2:]}
     assert body == {
         "1001": ["Ada Lovelace", "1001", "S-1", "ada.l", "CNN 101 A", str(EXPECTED["ada"])],
@@ -92,8 +92,8 @@ def test_moodle_file_has_the_documented_user_columns_a_grade_and_its_feedback(gr
     body = {row[2]: row for row in rows[1:]}
     assert len(rows) == 4 and set(body) == {"1001", "1002", "1003"}
     assert body["1001"][:5] == ["Ada", "Lovelace", "1001", "ada@example.edu", "23"]
-    assert body["1001"][5] == "23 / 40 points (29 before a late penalty of 6)"
-    assert body["1002"][4:] == ["40", "40 / 40 points"]
+    assert body["1001"][5] == "26 / 42 points (32 before a late penalty of 6)"
+    assert body["1002"][4:] == ["42", "42 / 42 points"]
     assert body["1003"][4:] == ["0", "not submitted"]
 
 
@@ -101,7 +101,7 @@ def test_missing_submissions_can_be_left_empty_and_students_selected(graded):
     rows = export(graded, "MoodleExport", "--LmsExport.missing_as_zero=False", "--MoodleExport.feedback=False",
                   "--student=['zoe', 'reference']")
     assert rows[0] == [*MOODLE_HEADER, "cnn_layers"]
-    assert {row[2]: row[4] for row in rows[1:]} == {"1002": "40", "1003": ""}
+    assert {row[2]: row[4] for row in rows[1:]} == {"1002": "42", "1003": ""}
 
 
 def test_a_student_missing_from_the_roster_stops_the_export_and_is_named(graded):
