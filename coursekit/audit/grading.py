@@ -40,9 +40,9 @@ Observer = Callable[[str, str, tuple, dict], None]
 
 
 def course_copy(root: Path, assignment: str, target: Path) -> Path:
-    """The kit, the assignment's source and the configuration in ``target``, released."""
+    """The assignment's source and the configuration in ``target``, released (the kit itself is
+    the installed one)."""
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints", "datasets")
-    shutil.copytree(root / "coursekit", target / "coursekit", ignore=ignore)
     shutil.copytree(root / "source" / assignment, target / "source" / assignment, ignore=ignore)
     config = (root / "nbgrader_config.py").read_text()
     (target / "nbgrader_config.py").write_text(config + DEADLINES)

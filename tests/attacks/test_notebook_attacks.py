@@ -25,6 +25,8 @@ from tests.attacks.notebook_attacks import (
 )
 from tests.conftest import run
 
+ASSIGNMENT_TESTS = Assignment.from_source(
+    Path(__file__).resolve().parents[2] / "source" / "cnn_layers" / "cnn_layers.ipynb").tests
 ACTIVE_HTML = re.compile(r"<\s*(script|iframe|object|embed|form|svg)|\son\w+\s*=|javascript:", re.IGNORECASE)
 ACTIVE_TAGS = {"script", "iframe", "object", "embed", "form", "svg", "frame", "base", "meta", "link"}
 
@@ -150,7 +152,7 @@ def test_every_grade_is_scored(graded):
         assert len(submissions) == len(NOTEBOOK_ATTACKS) + 1
         for submission in submissions:
             for notebook in submission.notebooks:
-                assert len(notebook.grades) == 24     # the test cells of cnn_layers
+                assert len(notebook.grades) == len(ASSIGNMENT_TESTS)     # the test cells of cnn_layers
                 assert all(g.auto_score is not None and not g.needs_manual_grade for g in notebook.grades), \
                     submission.student.id
 
