@@ -93,7 +93,7 @@ def test_moodle_file_has_the_documented_user_columns_a_grade_and_its_feedback(gr
     assert rows[0][:4] == ["First name", "Last name", "ID number", "Email address"]
     body = {row[2]: row for row in rows[1:]}
     assert len(rows) == 4 and set(body) == {"1001", "1002", "1003"}
-    assert body["1001"][:5] == ["Ada", "Lovelace", "1001", "ada@example.edu", "23"]
+    assert body["1001"][:5] == ["Ada", "Lovelace", "1001", "ada@example.edu", "26"]
     assert body["1001"][5] == "26 / 42 points (32 before a late penalty of 6)"
     assert body["1002"][4:] == ["42", "42 / 42 points"]
     assert body["1003"][4:] == ["0", "not submitted"]
