@@ -13,13 +13,14 @@ from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPrep
 from nbgrader.preprocessors import (
     AssignLatePenalties, ClearHiddenTests, ClearMarkScheme, ClearOutput,
     Execute, GetGrades, IgnorePattern, IncludeHeaderFooter, LimitOutput, LockCells,
-    OverwriteKernelspec, SaveAutoGrades)
+    SaveAutoGrades)
 
 from coursekit import timestamps  # the kit, installed in the environment (pyproject.toml)
 from coursekit.files import KeepSubmittedFiles, set_aside_links
 from coursekit.html import SanitizeHTML
 from coursekit.preprocessors import (
-    DetectTampering, RecordFlags, SandboxedExecute, TolerantNotebookExporter, ValidateCellMetadata)
+    DetectTampering, RecordFlags, RestoreKernelspec, SandboxedExecute, TolerantNotebookExporter,
+    ValidateCellMetadata)
 from coursekit.structure import RebuildStructure
 from coursekit.timestamps import GradedTimestamp, RecordingCollect
 
@@ -70,7 +71,7 @@ c.Autograde.pre_convert_hook = set_aside_links
 # notebooks a student can make): every test cell of the source once, in place, whatever the
 # submission says. SanitizeHTML: no active HTML of the student's in the feedback or the formgrader.
 c.Autograde.sanitize_preprocessors = [
-    KeepSubmittedFiles, GradedTimestamp, ClearOutput, DetectTampering, OverwriteKernelspec,
+    KeepSubmittedFiles, GradedTimestamp, ClearOutput, DetectTampering, RestoreKernelspec,
     RebuildStructure, ValidateCellMetadata]
 c.Autograde.autograde_preprocessors = [
     SandboxedExecute, SanitizeHTML, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades,

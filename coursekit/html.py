@@ -18,7 +18,9 @@ so the feedback page cleans again whatever reaches it.
 """
 from __future__ import annotations
 
+import os
 import re
+from functools import lru_cache
 from typing import Any
 
 import nbformat
@@ -47,21 +49,35 @@ def clean_markdown(text: str) -> str:
     return clean(markdown2html_mistune(text))
 
 
+def _released_texts(path: str) -> frozenset[str]:
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return frozenset()
+    return _texts_of(path, stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=64)
+def _texts_of(path: str, mtime_ns: int, size: int) -> frozenset[str]:
+    try:
+        nb = nbformat.read(path, as_version=4)
+    except (OSError, ValueError):
+        return frozenset()
+    return frozenset(c.source for c in nb.cells if c.cell_type in ("markdown", "raw"))
+
+
 class SanitizeHTML(NbGraderPreprocessor):
     """Autograde step: the student's markdown, raw cells and outputs without active HTML."""
 
     output_types = List(Unicode(), ["text/plain", *IMAGE_TYPES, "text/latex", "text/html"],
                         help="Output types kept (text/html is cleaned); others are dropped.").tag(config=True)
 
-    def released(self, resources: dict) -> set[str]:
+    def released(self, resources: dict) -> frozenset[str]:
+        """The release's markdown and raw cells (left as they are), read once per file version."""
         ids = resources["nbgrader"]
         coursedir = CourseDirectory(config=self.config)
         path = coursedir.format_path(coursedir.release_directory, ".", ids["assignment"])
-        try:
-            nb = nbformat.read(f"{path}/{ids['notebook']}.ipynb", as_version=4)
-        except (OSError, ValueError):
-            return set()
-        return {c.source for c in nb.cells if c.cell_type in ("markdown", "raw")}
+        return _released_texts(os.path.abspath(f"{path}/{ids['notebook']}.ipynb"))
 
     def preprocess(self, nb: Any, resources: dict) -> tuple[Any, dict]:
         from coursekit.preprocessors import add_flags

@@ -9,6 +9,7 @@ This split lets many workers grade while one writer owns the gradebook.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import time
@@ -28,7 +29,7 @@ from traitlets.config import Config, PyFileConfigLoader
 from coursekit.assignment import DATA_FOLDER
 from coursekit.course import ROOT
 from coursekit.files import kept_files
-from coursekit.preprocessors import RecordFlags
+from coursekit.preprocessors import RecordFlags, SandboxedExecute
 from coursekit.timestamps import submission_time
 
 WRITERS = (SaveAutoGrades, AssignLatePenalties, RecordFlags)   # these touch the gradebook
@@ -47,6 +48,7 @@ class NotebookResult:
     comments: dict[str, str | None] = field(default_factory=dict)     # solution/task cell -> auto comment
     flags: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    stages: dict[str, float] = field(default_factory=dict)           # seconds per stage (see STAGES)
 
 
 @dataclass
@@ -109,6 +111,15 @@ class Pipeline:
                 target.unlink()
             shutil.copyfile(path, target)
 
+    def _read(self, path: Path, resources: dict) -> Any:
+        """The submission as nbgrader's exporter reads it (the kit's exporter: validated once,
+        without nbconvert's JSON round trip)."""
+        read = getattr(self.exporter, "read_submission", None)
+        if read is not None:
+            return read(str(path), dict(resources))
+        text, _ = self.exporter.from_filename(str(path), resources=dict(resources))
+        return nbformat.reads(text, as_version=4)
+
     def grade(self, assignment: str, student: str, notebooks: list[str]) -> SubmissionResult:
         started = time.monotonic()
         submitted, autograded, source = self._folders(assignment, student)
@@ -135,23 +146,47 @@ class Pipeline:
     def _grade_notebook(self, path: Path, autograded: Path, assignment: str, student: str,
                         notebook: str) -> NotebookResult:
         started = time.monotonic()
+        clock = _Stages()
         resources = self._resources(assignment, student, notebook)
-        text, _ = self.exporter.from_filename(str(path), resources=dict(resources))
-        nb = nbformat.reads(text, as_version=4)
+        nb = self._read(path, resources)
+        clock.lap("read")
         for step in self.sanitize:
             nb, resources = step(nb, resources)
-        nb = nbformat.reads(nbformat.writes(nb), as_version=4)    # as nbgrader: written, read again
+        nb = nbformat.from_dict(json.loads(json.dumps(nb)))      # as nbgrader: written, read again
+        clock.lap("sanitize")
         for step in self.autograde:
             nb, resources = step(nb, resources)
+            clock.lap("execute" if isinstance(step, SandboxedExecute) else "after")
         nb.metadata.setdefault("coursekit", {})["submitted_sha256"] = submitted_hash(path)
         scores, comments = grades_of(nb)
         target = autograded / f"{notebook}.ipynb"
         partial = target.with_suffix(".ipynb.partial")
         nbformat.write(nb, partial)
         partial.replace(target)
+        clock.lap("write")
+        phases = nb.metadata["coursekit"].get("phases", {})
+        if "execute" in clock.seconds and phases:     # the sandbox's share, as the runner measured it
+            clock.seconds["execute"] -= sum(phases.values())
+            clock.seconds.update({f"execute: {phase}": value for phase, value in phases.items()})
         return NotebookResult(notebook, scores=scores, comments=comments,
                               flags=list(nb.metadata["coursekit"].get("flags", [])),
-                              seconds=round(time.monotonic() - started, 3))
+                              seconds=round(time.monotonic() - started, 3), stages=clock.rounded())
+
+
+class _Stages:
+    """Seconds spent per stage of one notebook's grading."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self.last = time.monotonic()
+
+    def lap(self, stage: str) -> None:
+        now = time.monotonic()
+        self.seconds[stage] = self.seconds.get(stage, 0.0) + now - self.last
+        self.last = now
+
+    def rounded(self) -> dict[str, float]:
+        return {stage: round(value, 4) for stage, value in self.seconds.items()}
 
 
 def grades_of(nb: Any) -> tuple[dict, dict]:

@@ -4,6 +4,7 @@
   student code runs in the sandbox, tests run in the grading process.
 - ``DetectTampering`` (sanitize step, before ``RebuildStructure``) notes edited or deleted locked
   cells and a changed kernel in the notebook's metadata.
+- ``RestoreKernelspec`` is nbgrader's ``OverwriteKernelspec`` reading the gradebook once per class.
 - ``RecordFlags`` (last) marks flagged submissions in the gradebook, where the formgrader shows them.
 - ``TolerantNotebookExporter`` reads a submission that is not a valid notebook as the untouched
   release, flagged ``unreadable``, so it is graded (zero) instead of aborting the batch; cells
@@ -13,6 +14,7 @@
 from __future__ import annotations
 
 import atexit
+import copy
 import functools
 import json
 import os
@@ -23,14 +25,15 @@ from typing import Any
 import jsonschema
 import nbformat
 from nbconvert.exporters import NotebookExporter
-from nbgrader.api import Gradebook, MissingEntry
+from nbgrader.api import Gradebook
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.nbgraderformat import MetadataValidator, ValidationError
-from nbgrader.preprocessors import CheckCellMetadata, ClearHiddenTests, NbGraderPreprocessor
-from traitlets import Dict, Enum, Float, Integer, List, Unicode
+from nbgrader.preprocessors import CheckCellMetadata, ClearHiddenTests, NbGraderPreprocessor, OverwriteKernelspec
+from traitlets import Bool, Dict, Enum, Float, Integer, List, Unicode
 
 from coursekit.assignment import Assignment
 from coursekit.flags import Flag
+from coursekit.known import KnownNotebook, known_notebook
 from coursekit.runner import GradingConfig, NotebookGrader
 from coursekit.sandbox.jail import DEFAULT_PRELOAD, FULL_ISOLATION, MODES, Limits, Zygote
 
@@ -126,44 +129,57 @@ class SandboxedExecute(NbGraderPreprocessor):
         return nb, resources
 
 
+def _known(config: Any, resources: dict) -> KnownNotebook | None:
+    ids = resources["nbgrader"]
+    return known_notebook(ids["db_url"], ids["assignment"], ids["notebook"],
+                          source_notebook(config, ids["assignment"], ids["notebook"]))
+
+
 class DetectTampering(NbGraderPreprocessor):
     """Note locked cells that were edited or deleted, and a changed kernel, before they are restored."""
 
     def preprocess(self, nb: Any, resources: dict) -> tuple[Any, dict]:
-        ids = resources["nbgrader"]
+        source = _known(self.config, resources)
+        if source is None:
+            return nb, resources
         flags = set()
-        with Gradebook(ids["db_url"]) as gb:
-            try:
-                source = gb.find_notebook(ids["notebook"], ids["assignment"])
-            except MissingEntry:
-                return nb, resources
-            present = {}
-            for cell in nb.cells:
-                grade_id = cell.metadata.get("nbgrader", {}).get("grade_id") if isinstance(
-                    cell.metadata.get("nbgrader"), dict) else None
-                if grade_id:
-                    present[grade_id] = cell
-            for original in source.source_cells:
-                if not original.locked:
-                    continue
-                cell = present.get(original.name)
-                if cell is None:
-                    flags.add(Flag.DELETED_LOCKED_CELLS)
-                elif cell.source != _released_text(original.source):
-                    flags.add(Flag.EDITED_LOCKED_CELLS)
-            kernel = nb.metadata.get("kernelspec", {})
-            if isinstance(kernel, dict) and source.kernelspec:
-                expected = json.loads(source.kernelspec).get("name")
-                if kernel.get("name") != expected:
-                    flags.add(Flag.KERNEL_CHANGED)
+        present = {}
+        for cell in nb.cells:
+            grade_id = cell.metadata.get("nbgrader", {}).get("grade_id") if isinstance(
+                cell.metadata.get("nbgrader"), dict) else None
+            if grade_id:
+                present[grade_id] = cell
+        for original in source.source_cells:
+            if not original.locked:
+                continue
+            cell = present.get(original.name)
+            if cell is None:
+                flags.add(Flag.DELETED_LOCKED_CELLS)
+            elif cell.source != _released_text(original.source):
+                flags.add(Flag.EDITED_LOCKED_CELLS)
+        kernel = nb.metadata.get("kernelspec", {})
+        if isinstance(kernel, dict) and source.kernelspec and kernel.get("name") != source.kernelspec.get("name"):
+            flags.add(Flag.KERNEL_CHANGED)
         if flags:
             add_flags(nb, *flags)
         return nb, resources
 
 
+class RestoreKernelspec(OverwriteKernelspec):
+    """nbgrader's OverwriteKernelspec (the source's kernel in the graded notebook), reading the
+    gradebook once per class instead of once per submission."""
+
+    def preprocess(self, nb: Any, resources: dict) -> tuple[Any, dict]:
+        source = _known(self.config, resources)
+        if source is not None and source.kernelspec:
+            nb.metadata["kernelspec"] = copy.deepcopy(source.kernelspec)
+        return nb, resources
+
+
+@functools.lru_cache(maxsize=4096)
 def _released_text(source: str) -> str:
-    """A locked cell's text as students received it (hidden tests removed)."""
-    cell = nbformat.v4.new_code_cell(source)
+    """A locked cell's text as students received it (hidden tests removed by nbgrader's own rule)."""
+    cell = nbformat.from_dict({"cell_type": "code", "source": source, "metadata": {}})
     ClearHiddenTests(enforce_metadata=False)._remove_hidden_test_region(cell)
     return cell.source
 
@@ -182,6 +198,16 @@ def metadata_problem(cell: Any) -> str | None:
         return None
     if not isinstance(meta, dict):
         return "not a dictionary"
+    try:
+        return _metadata_problem(json.dumps(meta, sort_keys=True))
+    except (TypeError, ValueError):           # not JSON data: nbgrader's schema rejects it too
+        return "not JSON data"
+
+
+@functools.lru_cache(maxsize=4096)
+def _metadata_problem(meta_json: str) -> str | None:
+    """``metadata_problem`` of one metadata dictionary (as JSON): a class shares most of them."""
+    meta = json.loads(meta_json)
     version, validator = _metadata_schema()
     if meta.get("schema_version", 0) != version:
         return f"schema version {meta.get('schema_version')!r}, expected {version}"
@@ -223,14 +249,23 @@ class TolerantNotebookExporter(NotebookExporter):
                                       "untouched release and flagged unreadable: what grading writes "
                                       "stays bounded by it.").tag(config=True)
 
+    # nbconvert validates the whole notebook after each of its (here all disabled) preprocessors
+    # unless this is set; once at the end is enough.
+    optimistic_validation = Bool(True, help=NotebookExporter.optimistic_validation.help).tag(config=True)
+
     def from_filename(self, filename: str, resources: dict | None = None,  # type: ignore[override]
                       **kw: Any) -> tuple[str, dict]:
+        return self.from_notebook_node(self.read_submission(filename, resources), resources, **kw)
+
+    def read_submission(self, filename: str, resources: dict | None = None) -> Any:
+        """The submitted notebook, validated once; an unreadable one as the flagged release."""
         try:
             if os.path.realpath(filename) != os.path.abspath(filename):
                 raise PermissionError("the submitted notebook is a symbolic link")
             if os.path.getsize(filename) > self.max_notebook_mb * 2**20:
                 raise ValueError(f"the submitted notebook is larger than {self.max_notebook_mb:g} MiB")
-            nb = nbformat.read(filename, as_version=4)
+            with open(filename, encoding="utf-8") as file:
+                nb = nbformat.convert(nbformat.reader.read(file), 4)
             self._repair_ids(nb, filename)
             nbformat.validate(nb)
         except Exception as exc:          # not JSON, not a notebook, not valid, or a link
@@ -239,7 +274,7 @@ class TolerantNotebookExporter(NotebookExporter):
             self.log.warning("%s is not a valid notebook (%s); graded as the untouched release",
                              filename, type(exc).__name__)
         self._repair_metadata(nb, filename)
-        return self.from_notebook_node(nb, resources, **kw)
+        return nb
 
     def _repair_ids(self, nb: Any, filename: str) -> None:
         """Cell ids nbformat rejects (wrong characters, too long, not strings) are replaced, and

@@ -26,14 +26,15 @@ from __future__ import annotations
 import copy
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import nbformat
-from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.preprocessors import NbGraderPreprocessor
 
 from coursekit.assignment import nbgrader_meta
 from coursekit.flags import Flag
+from coursekit.known import known_notebook
 from coursekit.preprocessors import add_flags, source_notebook
 
 ROLE_KEYS = ("grade", "solution", "locked", "task")
@@ -53,11 +54,13 @@ class GradedCell:
     function: str | None        # the function an answer cell defines
 
     def new_cell(self) -> Any:
-        make = {"code": nbformat.v4.new_code_cell, "markdown": nbformat.v4.new_markdown_cell,
-                "raw": nbformat.v4.new_raw_cell}[self.cell_type]
-        cell = make(self.source, metadata=copy.deepcopy(self.metadata))
-        cell.pop("id", None)
-        return cell
+        """A fresh copy of the source's cell (nbformat's fields for its type; the id comes later).
+        Built from trusted parts, so not validated cell by cell: the notebook is, once, when written."""
+        cell: dict[str, Any] = {"cell_type": self.cell_type, "metadata": copy.deepcopy(self.metadata),
+                                "source": self.source}
+        if self.cell_type == "code":
+            cell.update(outputs=[], execution_count=None)
+        return nbformat.from_dict(cell)
 
     def role(self) -> dict:
         return {k: self.metadata["nbgrader"].get(k) for k in (*ROLE_KEYS, "points", "grade_id")}
@@ -260,6 +263,21 @@ def _unique_ids(cells: list[Any], source_ids: dict[str, str | None], submitted: 
         seen.add(wanted)
 
 
+_templates: dict[tuple, list[GradedCell]] = {}
+
+
+def graded_cells(db_url: str, source: Path, assignment: str, notebook: str) -> list[GradedCell] | None:
+    """The source's graded cells as the gradebook holds them (None: not in the gradebook), built
+    once per grading process and source file version (a class shares them)."""
+    known = known_notebook(db_url, assignment, notebook, source)
+    if known is None:
+        return None
+    key = (id(known), str(source))
+    if key not in _templates:
+        _templates[key] = template(nbformat.read(source, as_version=4), known)
+    return _templates[key]
+
+
 def rebuild(nb: Any, graded: list[GradedCell]) -> set[Flag]:
     """Rebuild ``nb``'s cells in place; returns the flags of what was repaired."""
     work = _Rebuild([copy.deepcopy(c) for c in nb.cells], graded)
@@ -273,13 +291,11 @@ class RebuildStructure(NbGraderPreprocessor):
 
     def preprocess(self, nb: Any, resources: dict) -> tuple[Any, dict]:
         ids = resources["nbgrader"]
-        source = nbformat.read(source_notebook(self.config, ids["assignment"], ids["notebook"]), as_version=4)
-        with Gradebook(ids["db_url"]) as gb:
-            try:
-                graded = template(source, gb.find_notebook(ids["notebook"], ids["assignment"]))
-            except MissingEntry:
-                self.log.warning("%s is not in the gradebook: nothing to rebuild", ids["notebook"])
-                return nb, resources
+        graded = graded_cells(ids["db_url"], source_notebook(self.config, ids["assignment"], ids["notebook"]),
+                              ids["assignment"], ids["notebook"])
+        if graded is None:
+            self.log.warning("%s is not in the gradebook: nothing to rebuild", ids["notebook"])
+            return nb, resources
         flags = rebuild(nb, graded)
         if flags:
             add_flags(nb, *flags)

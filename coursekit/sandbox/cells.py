@@ -65,7 +65,10 @@ def to_python(source: str) -> str:
         return source
 
 
+@lru_cache(maxsize=2048)
 def prepare(source: str) -> PreparedCell:
+    """The grader's copy of a cell (frozen; remembered by its text: most cells of a class are
+    the same, cells too large to run are not transformed at all)."""
     if len(source) > MAX_CELL_CHARACTERS:
         return PreparedCell("", 0, too_large=True)
     code = to_python(source)
