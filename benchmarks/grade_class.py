@@ -13,8 +13,11 @@ compared. The stock run uses nbgrader's default pipeline (a Jupyter kernel per s
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -91,6 +94,21 @@ def scores(cwd: Path) -> dict:
                 for n in s.notebooks for g in n.grades}
 
 
+def floor(assignment: Assignment, repeats: int = 7) -> float:
+    """Seconds per submission at the physical limit: every test cell of the source run in this
+    process, calling the reference answers (the loop-style solutions) directly; the median of
+    ``repeats`` runs, each in a fresh namespace."""
+    times = []
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.chdir(assignment.directory):
+        for _ in range(repeats + 1):
+            ns = dict(assignment.reference)
+            started = time.perf_counter()
+            for test in assignment.tests:
+                exec(test.code, ns)
+            times.append(time.perf_counter() - started)
+    return statistics.median(times[1:])     # the first run warms the caches
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=100)
@@ -115,7 +133,15 @@ def main() -> None:
     print(f"stock nbgrader autograde:     {stock_seconds:7.1f} s  ({stock_seconds / len(students):.2f} s per submission)")
     ours_seconds, out = run(ours, "coursekit", "grade", "cnn_layers", "--workers", str(args.workers))
     print(f"coursekit grade --workers {args.workers}:  {ours_seconds:7.1f} s  ({ours_seconds / len(students):.2f} s per submission)")
-    print("  " + next((line for line in out.splitlines() if line.startswith("worker time")), ""))
+    lines = out.splitlines()
+    worker = next((line for line in lines if line.startswith("worker time")), "")
+    print("  " + worker)
+    print("  " + next((line.strip() for line in lines if line.strip().startswith("per stage")), ""))
+    at_limit = floor(assignment)
+    print(f"floor (the tests calling the reference answers in-process): {at_limit:.3f} s per submission")
+    if worker:
+        mean = float(worker.split(":")[1].split()[0])
+        print(f"  kit worker time / floor: {mean / at_limit:.1f}x")
     a, b = scores(stock), scores(ours)
     differing = sorted({student for (student, cell), score in a.items() if b.get((student, cell)) != score})
     print(f"scores identical: {'yes' if a == b else 'NO'} ({len(a)} test cells, "

@@ -9,15 +9,20 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import importlib.util
 import io
 import os
+import py_compile
 import sys
+import tempfile
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import nbformat
+
+from coursekit.memo import Remembered
 
 ILLUSTRATION_TAG = "illustration"
 HIDDEN_BEGIN, HIDDEN_END = "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"   # nbgrader's delimiters (in a line)
@@ -82,6 +87,7 @@ class Assignment:
     illustrations: set[str]          # grade_ids of cells not run at grading
     grader_cells: list[str]          # sources run to build the reference namespace
     dependencies: dict[str, list[str]] = field(default_factory=dict)
+    _bytecode_dir: Any = field(default=None, repr=False, compare=False)   # keeps bytecode_files
 
     @classmethod
     def from_source(cls, path: str | os.PathLike) -> Assignment:
@@ -123,6 +129,27 @@ class Assignment:
                     files.append((str(full.relative_to(self.directory)), str(full)))
         return sorted(files)
 
+    @cached_property
+    def bytecode_files(self) -> list[tuple[str, str]]:
+        """Bytecode of the assignment's modules, compiled once per grading process, for the
+        sandbox's ``__pycache__``: a sandbox then imports them without compiling them again.
+        Checked against the source's hash on import (a changed module is compiled as usual); the
+        file names inside are the workdir's, never the course's host paths."""
+        self._bytecode_dir = tempfile.TemporaryDirectory(prefix="coursekit-bytecode-")
+        files = []
+        for name, host in self.support_files:
+            if not name.endswith(".py"):
+                continue
+            cached = importlib.util.cache_from_source(name)
+            target = os.path.join(self._bytecode_dir.name, cached)
+            try:
+                py_compile.compile(host, cfile=target, dfile=name, doraise=True,
+                                   invalidation_mode=py_compile.PycInvalidationMode.CHECKED_HASH)
+            except py_compile.PyCompileError:
+                continue                      # the sandbox compiles it and reports the error itself
+            files.append((cached, target))
+        return files
+
     @property
     def data_folders(self) -> list[tuple[str, str]]:
         """(host directory, name) of the data the sandbox sees read-only next to the notebook."""
@@ -138,6 +165,13 @@ class Assignment:
             for source in self.grader_cells:
                 exec(compile(source, f"<reference {self.name}>", "exec"), ns)
         return ns
+
+
+    @cached_property
+    def remembered(self) -> dict[str, Remembered]:
+        """The graded functions' reference solutions, remembering their results across a class
+        (``coursekit.memo``): what the tests' fixed inputs give is computed once per process."""
+        return {function: Remembered(self.reference[function]) for function in self.functions}
 
 
 def _function_of(grade_id: str, functions: list[str]) -> str:

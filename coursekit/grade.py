@@ -165,7 +165,14 @@ def print_summary(run: ClassRun, console: Console | None = None, root: Path = RO
                   f"in {run.seconds:.1f} s")
     if run.graded:
         mean = sum(r.seconds for r in run.graded) / len(run.graded)
-        console.print(f"worker time per submission: {mean:.2f} s on average")
+        console.print(f"worker time per submission: {mean:.3f} s on average")
+        stages: dict[str, float] = {}
+        for result in run.graded:
+            for notebook in result.notebooks:
+                for stage, seconds in notebook.stages.items():
+                    stages[stage] = stages.get(stage, 0.0) + seconds / len(run.graded)
+        if stages:
+            console.print("  per stage: " + ", ".join(f"{stage} {seconds:.3f} s" for stage, seconds in stages.items()))
     flagged = [(r.student, sorted({f for nb in r.notebooks for f in nb.flags})) for r in run.graded]
     for student, flags in flagged:
         if flags:

@@ -25,6 +25,7 @@ What the student will see is built so that hidden tests cannot leak through it:
 from __future__ import annotations
 
 import contextlib
+import copy
 import io
 import re
 import resource
@@ -38,6 +39,7 @@ from nbformat.v4 import new_output
 
 from coursekit.assignment import Assignment, TestCell, is_test_cell, nbgrader_meta
 from coursekit.flags import Flag
+from coursekit.memo import fingerprint
 from coursekit.sandbox.cells import PreparedCell, prepare
 from coursekit.sandbox.jail import Limits, SessionSpec, Zygote, choose_isolation
 from coursekit.sandbox.protocol import MAX_ARRAY_ELEMENTS, MAX_RESULT_BYTES
@@ -47,6 +49,7 @@ TEXT_CAP = 20_000             # characters of one output kept
 SHOWN_OF_A_LARGE_CELL = 2_000  # characters kept in the graded copy of a cell too large to run
 CELL_TEXT_CAP = 40_000        # characters of student output kept per cell
 HELPER_MEMORY_MB = (128, 1024)  # MiB the grader may allocate in a helper call: 16 x the call's arrays
+MAX_REMEMBERED_CALLS, REMEMBERED_RESULT_BYTES = 128, 2**18   # per lane: at most 32 MiB kept
 HIDDEN_LANE_ERRORS = {"TypeError", "ValueError", "IndexError", "KeyError", "AttributeError",
                       "ZeroDivisionError", "NameError"}   # with "an exception": 3 bits a hidden cell at most
 _NOT_PLAIN = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|[\x00-\x08\x0b-\x1f\x7f]")
@@ -108,6 +111,7 @@ class Lane:
     restarts: int = 0
     skips: dict[int, set[int]] = field(default_factory=dict)
     isolated_limits: bool = True
+    answers: dict[Any, tuple[str, Any, str]] = field(default_factory=dict)  # this session's calls, see call_student
 
 
 class StudentFunction:
@@ -144,6 +148,7 @@ class NotebookGrader:
         self.failed_functions: set[str] = set()     # functions with a failed test cell so far
         self.text = TextBudget(config.notebook_text_cap)
         self.current_test = ""                       # grade_id of the test cell running (audit hook)
+        self.phases = {"sandbox starts": 0.0, "student cells": 0.0, "tests": 0.0}   # seconds, for the report
 
     # -- the clock
 
@@ -158,7 +163,8 @@ class NotebookGrader:
     # -- the sandbox, restarted and replayed when needed
 
     def _spec(self) -> SessionSpec:
-        return SessionSpec(workdir=self.assignment.name, files=self.assignment.support_files,
+        files = self.assignment.support_files + self.assignment.bytecode_files
+        return SessionSpec(workdir=self.assignment.name, files=files,
                            readonly_binds=self.assignment.data_folders + self.config.data_dirs,
                            limits=self.config.limits,
                            isolation=self.isolation, uid_base=self.config.uid_base)
@@ -181,7 +187,10 @@ class NotebookGrader:
                     self.flags.add(Flag.TOO_MANY_RESTARTS)
                     raise GradingStopped("the code stopped the grader's Python process too often")
                 lane.restarts += 1
+            started = time.monotonic()
             lane.session = Session(self.zygote, self._spec())
+            self.phases["sandbox starts"] += time.monotonic() - started
+            lane.answers.clear()
             lane.isolated_limits = lane.isolated_limits and lane.session.cgroup
             for index, cell in self.done:
                 result = self._run(lane, index, cell)
@@ -215,13 +224,36 @@ class NotebookGrader:
     # -- phase 2: the tests
 
     def call_student(self, name: str, args: tuple, kwargs: dict) -> Any:
+        """The student's ``name`` called in the current lane's sandbox. A call the lane's session
+        answered before (same function, same inputs, same helpers: ``memo.fingerprint``) is
+        answered again from what came back then, as a copy, with what it printed."""
         if self.observer is not None:                # audit hook, see ``observer``
             self.observer(self.current_test, name, args, kwargs)
         lane = self.lane
         session = self._session(lane)
-        limit = _ArgumentLimit(args, kwargs)
-        reference = self.assignment.reference
-        callbacks = {helper: limit.guard(reference[helper]) for helper in self.stubs}
+        key = fingerprint((name, args, kwargs, self.stubs))
+        if key is not None and key in lane.answers:
+            kind, value, output = lane.answers[key]
+            if lane is self.public:
+                self.student_output.append(output)
+            if kind == "raised":
+                raise StudentRaised(name, copy.deepcopy(value))
+            return copy.deepcopy(value)
+        try:
+            value, output = self._call(lane, session, name, args, kwargs)
+        except StudentRaised as raised:
+            if key is not None:
+                lane.answers[key] = ("raised", copy.deepcopy(raised.report), str(raised.report.get("output", "")))
+            raise
+        if key is not None and _small(value) and len(lane.answers) < MAX_REMEMBERED_CALLS:
+            lane.answers[key] = ("returned", copy.deepcopy(value), output)
+        return value
+
+    def _call(self, lane: Lane, session: Session, name: str, args: tuple, kwargs: dict) -> tuple[Any, str]:
+        callbacks = {}
+        if self.stubs:               # the limit on what the helpers answered here may be asked
+            limit = _ArgumentLimit(args, kwargs)
+            callbacks = {helper: limit.guard(self.assignment.reference[helper]) for helper in self.stubs}
         timeout = min(self.test_deadline - time.monotonic(), self._left())
         if timeout <= 0:
             self.flags.add(Flag.TIMEOUT)
@@ -238,7 +270,7 @@ class NotebookGrader:
             raise
         if lane is self.public:
             self.student_output.append(result.output)
-        return result.value
+        return result.value, result.output
 
     def _run_test_safely(self, test: TestCell, ns: dict) -> list:
         """A test cell's outputs; a fault of the grader's own shows as one, and grading goes on."""
@@ -272,7 +304,7 @@ class NotebookGrader:
 
     def _attempt(self, test: TestCell, ns: dict, stubs: list[str]) -> tuple[list, bool]:
         for function in self.assignment.functions:
-            ns[function] = self.assignment.reference[function]
+            ns[function] = self.assignment.remembered[function]
         ns[test.function] = StudentFunction(self, test.function)
         self.stubs = stubs
         self.current_test = test.grade_id
@@ -402,6 +434,7 @@ class NotebookGrader:
                 self.done.append((index, prepared))
                 cell.outputs = self._student_outputs(outputs, error, notes, count)
                 cell.execution_count = count
+            self.phases["student cells"] = time.monotonic() - started - self.phases["sandbox starts"]
             ns = dict(self.assignment.reference)
             for test in self._test_order():
                 if test.grade_id in test_cells:
@@ -414,9 +447,11 @@ class NotebookGrader:
                     lane.session.close()
         started_lanes = [lane for lane in (self.public, self.hidden) if lane.session is not None]
         limits = "cgroup" if started_lanes and all(lane.isolated_limits for lane in started_lanes) else "rlimits"
+        seconds = time.monotonic() - started
+        self.phases["tests"] = seconds - sum(self.phases.values())
         return {"flags": sorted(self.flags), "restarts": self.public.restarts + self.hidden.restarts,
-                "isolation": self.isolation, "limits": limits,
-                "seconds": round(time.monotonic() - started, 3)}
+                "isolation": self.isolation, "limits": limits, "seconds": round(seconds, 3),
+                "phases": {phase: round(value, 4) for phase, value in self.phases.items()}}
 
     def _test_order(self) -> Iterator[TestCell]:
         """Test cells without hidden regions first, then the others, each in notebook order."""
@@ -530,6 +565,18 @@ def _leaves(value: Any, depth: int = 0) -> Iterator[Any]:
             yield from _leaves(item, depth + 1)
     else:
         yield value
+
+
+def _small(value: Any) -> bool:
+    """Small enough to keep for a repeated call (test-sized results; never what a hostile
+    function sends to fill the grader's memory)."""
+    count, size = 0, 0
+    for leaf in _leaves(value):
+        count += 1
+        size += leaf.nbytes if isinstance(leaf, np.ndarray) else 0
+        if count > 10_000 or size > REMEMBERED_RESULT_BYTES:
+            return False
+    return True
 
 
 def _error(ename: str, message: str) -> Any:
