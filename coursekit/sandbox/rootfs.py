@@ -107,8 +107,13 @@ def bind_readonly(host: str, target: str, extra: int = MS_NOSUID | MS_NODEV) -> 
 
 
 def private_root(spec: dict, uid: int, neutral: list[tuple[str, str]]) -> str:
-    """Build the student's root file system and switch to it; returns the working directory."""
+    """Build the student's root file system and switch to it; returns the working directory.
+
+    In a mount namespace of the student process's own: pivot_root moves the root of every
+    process of its namespace, and the session's leader must keep the host's /proc and /sys (to
+    find the session's processes and remove its cgroup)."""
     limits = spec["limits"]
+    check(_libc.unshare(CLONE_NEWNS), "unshare(mount)")
     mount(None, "/", None, MS_REC | MS_PRIVATE)
     root = NEW_ROOT
     mount("tmpfs", root, "tmpfs", MS_NOSUID | MS_NODEV, "size=16m,mode=755")
