@@ -11,8 +11,10 @@
 
 What the student will see is built so that hidden tests cannot leak through it:
 - Two sandboxes ("lanes"): the *public* lane runs the student's cells and every public line of
-  the tests; the *hidden* lane (started, with the cells replayed, at the first hidden call)
-  serves only the hidden regions of test cells. Each lane has its own restarts and skips, and
+  the tests; the *hidden* lane serves only the hidden regions of test cells. It is a copy of the
+  public sandbox forked after the student's cells and before any test (or, when there is none,
+  a new sandbox with the cells replayed), given its first request only once every process of
+  the public lane is killed and its socket closed. Each lane has its own restarts and skips, and
   test cells without hidden regions run before any hidden one. So nothing the public lane says
   can depend on a hidden input.
 - From the hidden lane only the grader's own words come back: pass or fail, and a coarse kind
@@ -172,9 +174,17 @@ class NotebookGrader:
     def _session(self, lane: Lane) -> Session:
         """The lane's live sandbox, restarting and replaying the cells run so far if it died.
 
-        Only one lane is alive at a time: the other one is closed first (not counted as a restart),
-        so the two can never signal or time each other."""
+        Only one lane is served at a time: the other one is closed first (not counted as a
+        restart), so the two can never signal or time each other once a hidden input exists. The
+        hidden lane starts as the public sandbox's snapshot (``_snapshot``) when there is one: the
+        public lane's processes are killed and its socket closed before the snapshot gets any
+        request, so nothing that saw a hidden input shares a sandbox with anything that speaks
+        on the public lane."""
         other = self.hidden if lane is self.public else self.public
+        if lane is self.hidden and lane.session is None and other.session is not None:
+            lane.session = other.session.hand_over()    # the public sandbox's copy from before any test
+            if lane.session is not None:
+                other.session = None
         if other.session is not None and other.session.alive:
             other.session.close()
             other.session = None
@@ -220,6 +230,19 @@ class NotebookGrader:
             if result.failure is None:
                 return result.outputs, result.error, notes
             notes.append(_stopped_note(result, self.config.cell_timeout))
+
+    def _snapshot(self) -> None:
+        """Before any test: have the public sandbox keep a copy of itself as the cells left it,
+        for the hidden lane (what a fresh sandbox replaying the cells would be, without the cost)."""
+        session = self.public.session
+        if not any(test.hidden for test in self.assignment.tests) or session is None or not session.alive:
+            return
+        started = time.monotonic()
+        try:
+            session.snapshot(min(self.config.cell_timeout, self._left()))
+        except SandboxError as failure:       # that sandbox is gone; the tests start another one
+            self.flags.add(failure.kind)
+        self.phases["sandbox starts"] += time.monotonic() - started
 
     # -- phase 2: the tests
 
@@ -435,6 +458,7 @@ class NotebookGrader:
                 cell.outputs = self._student_outputs(outputs, error, notes, count)
                 cell.execution_count = count
             self.phases["student cells"] = time.monotonic() - started - self.phases["sandbox starts"]
+            self._snapshot()
             ns = dict(self.assignment.reference)
             for test in self._test_order():
                 if test.grade_id in test_cells:

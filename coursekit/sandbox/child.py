@@ -10,6 +10,10 @@ Requests and replies (all dictionaries with an ``op``):
 - ``call``: call a function defined by the cells, with some helper names temporarily bound to
   the grader's own versions (``stubs``); the helpers reach back with ``callback`` requests.
   Replies ``returned`` or ``raised``.
+- ``snapshot``: fork. The child goes on serving this socket (the public lane) and replies
+  ``snapshotted``; this process, as the cells left it, waits on the spare socket, which the
+  grader uses for the hidden lane once the public one is gone (``runner``). Declined (``taken``
+  false) when the process runs threads, which a fork would not copy.
 """
 from __future__ import annotations
 
@@ -95,8 +99,9 @@ def _describe(exc: BaseException) -> dict:
 class Server:
     """Serves one grading session on ``sock``."""
 
-    def __init__(self, sock: socket.socket) -> None:
+    def __init__(self, sock: socket.socket, spare: socket.socket | None = None) -> None:
         self.sock = sock
+        self.spare = spare
         module = types.ModuleType("__main__")
         sys.modules["__main__"] = module
         self.ns = module.__dict__
@@ -132,6 +137,8 @@ class Server:
                 self.run(request["cell"], request["source"], set(request.get("skip", [])))
             elif op == "call":
                 self.call(request["name"], request["args"], request["kwargs"], request.get("stubs", []))
+            elif op == "snapshot":
+                self.snapshot()
             elif op == "bye":
                 return
 
@@ -163,6 +170,28 @@ class Server:
                 break
         outputs.append({"stream": self.output.take()})
         self.send({"op": "ran", "cell": cell, "outputs": outputs, "error": error})
+
+    # -- the hidden lane's copy
+
+    def snapshot(self) -> None:
+        pid = -1
+        if self.spare is not None and _single_threaded():
+            try:
+                pid = os.fork()
+            except OSError:
+                pid = -1
+        if pid == 0:                       # the public lane goes on here
+            self.pid = os.getpid()
+            assert self.spare is not None
+            self.spare.close()
+            self.spare = None
+            self.send({"op": "snapshotted", "taken": True})
+        elif pid > 0:                      # this copy waits for the hidden lane's requests
+            self.sock.close()
+            assert self.spare is not None
+            self.sock, self.spare = self.spare, None
+        else:
+            self.send({"op": "snapshotted", "taken": False})
 
     # -- calls
 
@@ -211,8 +240,17 @@ def _too_large(value: Any, depth: int = 0) -> bool:
     return False
 
 
-def serve(sock: socket.socket) -> None:
+def _single_threaded() -> bool:
+    import threading
+    try:
+        tasks = len(os.listdir("/proc/self/task"))
+    except OSError:
+        tasks = 1
+    return threading.active_count() == 1 and tasks == 1
+
+
+def serve(sock: socket.socket, spare: socket.socket | None = None) -> None:
     """Entry point inside the sandbox."""
-    server = Server(sock)
+    server = Server(sock, spare)
     server.send({"op": "ready"})
     server.loop()

@@ -27,6 +27,7 @@ namespace modes Python and the kit appear at neutral paths (``layout``) and ther
 """
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import functools
 import json
@@ -176,10 +177,32 @@ def isolation_available() -> bool:
 class SandboxProcess:
     """The grader's handle on one running sandbox."""
 
-    def __init__(self, session: socket.socket, control: socket.socket, leader_pid: int) -> None:
+    def __init__(self, session: socket.socket, control: socket.socket, leader_pid: int,
+                 spare: socket.socket | None = None) -> None:
         self.socket = session
         self.control = control
         self.leader_pid = leader_pid
+        self.spare = spare            # the hidden lane's socket to the snapshot (see child.snapshot)
+
+    def strip(self, timeout: float) -> bool:
+        """Ask the leader to kill every process of the sandbox but the first (the snapshot), and
+        then give the session socket to the snapshot's: True when that was done."""
+        if self.spare is None:
+            return False
+        try:
+            self.control.sendall(b"s")
+            self.control.settimeout(timeout)
+            reply = self.control.recv(64)
+        except OSError:
+            return False
+        finally:
+            with contextlib.suppress(OSError):
+                self.control.settimeout(None)
+        if reply != b"stripped\n":
+            return False
+        self.socket.close()
+        self.socket, self.spare = self.spare, None
+        return True
 
     def kill(self, wait: float = 5.0) -> None:
         """Kill everything in the sandbox and wait until its socket closes."""
@@ -204,6 +227,8 @@ class SandboxProcess:
                     break
         finally:
             self.socket.close()
+            if self.spare is not None:
+                self.spare.close()
 
 
 class Zygote:
@@ -255,16 +280,18 @@ class Zygote:
         assert self.control is not None
         session_ours, session_theirs = socket.socketpair()
         control_ours, control_theirs = socket.socketpair()
+        spare_ours, spare_theirs = socket.socketpair()
         message = json.dumps(asdict(spec)).encode()
-        socket.send_fds(self.control, [message], [session_theirs.fileno(), control_theirs.fileno()])
-        session_theirs.close()
-        control_theirs.close()
+        theirs = (session_theirs, control_theirs, spare_theirs)
+        socket.send_fds(self.control, [message], [end.fileno() for end in theirs])
+        for end in theirs:
+            end.close()
         self.control.settimeout(timeout)
         try:
             reply = json.loads(self.control.recv(1024))
         finally:
             self.control.settimeout(None)
-        return SandboxProcess(session_ours, control_ours, int(reply["leader"]))
+        return SandboxProcess(session_ours, control_ours, int(reply["leader"]), spare_ours)
 
     def stop(self) -> None:
         if self.control is not None:
@@ -353,7 +380,7 @@ def _landlock(spec: dict) -> None:
                       read_write=[spec["host_dir"]] + devices)
 
 
-def _student(spec: dict, session_fd: int, uid: int) -> None:
+def _student(spec: dict, session_fd: int, spare_fd: int, uid: int) -> None:
     """Become the sandboxed student process, then serve the grader's requests."""
     mode = spec["isolation"]
     limits = spec["limits"]
@@ -382,8 +409,11 @@ def _student(spec: dict, session_fd: int, uid: int) -> None:
         devnull = os.open(os.devnull, os.O_RDWR)
         for fd in (0, 1, 2):
             os.dup2(devnull, fd)
-        os.closerange(3, session_fd)
-        os.closerange(session_fd + 1, 65536)
+        low = 3
+        for fd in sorted((session_fd, spare_fd)):
+            os.closerange(low, fd)
+            low = fd + 1
+        os.closerange(low, 65536)
         os.environ.clear()
         os.environ.update(environment)
         os.makedirs(environment["MPLCONFIGDIR"], exist_ok=True)
@@ -406,11 +436,11 @@ def _student(spec: dict, session_fd: int, uid: int) -> None:
         finally:
             os._exit(70)
     from coursekit.sandbox import child
-    child.serve(socket.socket(fileno=session_fd))
+    child.serve(socket.socket(fileno=session_fd), socket.socket(fileno=spare_fd))
     os._exit(0)
 
 
-def _leader(spec: dict, session_fd: int, control_fd: int) -> None:
+def _leader(spec: dict, session_fd: int, control_fd: int, spare_fd: int) -> None:
     """Hold one session: start the student process, kill it on request or when we are orphaned."""
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     os.setsid()
@@ -432,10 +462,11 @@ def _leader(spec: dict, session_fd: int, control_fd: int) -> None:
         os.close(control_fd)
         if cgroup is not None and cgroup.active:
             cgroup.join()
-        _student(spec, session_fd, uid)
+        _student(spec, session_fd, spare_fd, uid)
     reaped = False
     try:
         os.close(session_fd)
+        os.close(spare_fd)
         os.write(control_fd, json.dumps({"cgroup": bool(cgroup and cgroup.active)}).encode() + b"\n")
         reaped = _hold(pid, mode, control_fd)
     finally:                   # also when the grader is gone before we could tell it anything
@@ -456,7 +487,14 @@ def _hold(pid: int, mode: str, control_fd: int) -> bool:
     while True:
         events = dict(poller.poll())
         if control_fd in events:
-            return False
+            try:
+                request = os.read(control_fd, 1)
+            except OSError:
+                request = b""
+            if request != b"s":
+                return False
+            os.write(control_fd, b"stripped\n" if _strip(pid) else b"not stripped\n")
+            continue
         if pidfd in events:
             _, status = os.waitpid(pid, 0)
             try:
@@ -464,6 +502,21 @@ def _hold(pid: int, mode: str, control_fd: int) -> bool:
             except OSError:
                 pass
             return True
+
+
+def _strip(pid: int, seconds: float = 2.0) -> bool:
+    """Kill every living process of the session but the student process ``pid`` (its children,
+    theirs, and orphans handed to this leader); False if some are still alive after ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        others = [p for p in _descendants(os.getpid()) if p != pid]
+        if not others:
+            return True
+        for target in others:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(target, signal.SIGKILL)
+        time.sleep(0.001)
+    return False
 
 
 def _kill_session(pid: int | None, mode: str) -> None:
@@ -537,7 +590,7 @@ def zygote_main(control_fd: int, preload: list[str], neutral: bool) -> None:
     control.send(b"ready")
     while True:
         try:
-            message, fds, _, _ = socket.recv_fds(control, 1 << 20, 2)
+            message, fds, _, _ = socket.recv_fds(control, 1 << 20, 3)
         except OSError:
             return
         if not message:
@@ -548,7 +601,7 @@ def zygote_main(control_fd: int, preload: list[str], neutral: bool) -> None:
             code = 0
             try:
                 control.close()
-                _leader(spec, fds[0], fds[1])
+                _leader(spec, fds[0], fds[1], fds[2])
             except BaseException:
                 code = 71
             os._exit(code)

@@ -366,6 +366,7 @@ SANDBOX_MESSAGES: dict[str, Check] = {     # everything the sandbox may say, and
                       "frames": list_of(FRAME, 8), "output": text(OUTPUT_LIMIT)}, {"missing": boolean}),
     "callback": record({"op": text(20), "name": text(80), "args": list_of(anything, 64),
                         "kwargs": anything}),
+    "snapshotted": record({"op": text(20), "taken": boolean}),
 }
 
 

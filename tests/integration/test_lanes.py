@@ -1,0 +1,89 @@
+"""The two lanes on real sandboxes: the hidden lane is the public sandbox's copy from before any
+test (one sandbox per right submission), it holds what the cells left and nothing the public tests
+did, and a submission whose cells run threads (which a fork does not copy) gets a fresh sandbox
+with its cells replayed instead. Scores are the same either way."""
+from __future__ import annotations
+
+import nbformat
+import pytest
+
+from coursekit.assignment import Assignment
+from coursekit.course import Paths
+from coursekit.pipeline import load_config
+from coursekit.preprocessors import SandboxedExecute, shared_zygote
+from coursekit.runner import NotebookGrader
+from coursekit.samples import make_submission
+from coursekit.sandbox import session as sandbox_session
+from coursekit.sandbox.jail import DEFAULT_PRELOAD
+
+pytestmark = pytest.mark.slow
+
+# zero_pad that is wrong in the first hidden test of zero_pad (its first input has the shape
+# (2, 3, 5, 1)) if it was called before in the same process: if the hidden lane carried what the
+# public tests did
+STATEFUL_ZERO_PAD = '''
+_calls = []
+def zero_pad(X, pad):
+    _calls.append(X.shape)
+    if X.shape == (2, 3, 5, 1) and len(_calls) > 1:
+        return np.zeros(1)
+    return np.pad(X, ((0, 0), (pad, pad), (pad, pad), (0, 0)), mode="constant", constant_values=(0, 0))
+'''
+
+THREAD_CELL = '''
+import threading, time
+threading.Thread(target=time.sleep, args=(600,), daemon=True).start()
+'''
+
+
+@pytest.fixture(scope="module")
+def setting():
+    paths = Paths("cnn_layers")
+    assignment = Assignment.from_source(paths.source)
+    release = nbformat.read(paths.release, as_version=4)
+    config = SandboxedExecute(config=load_config()).grading_config("cnn_layers")
+    return assignment, release, config
+
+
+def _grade(setting, nb, monkeypatch):
+    assignment, _, config = setting
+    starts = []
+    original = sandbox_session.Session.__init__
+
+    def counted(self, *args, **kwargs):
+        starts.append(1)
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(sandbox_session.Session, "__init__", counted)
+    grader = NotebookGrader(assignment, shared_zygote(DEFAULT_PRELOAD), config)
+    report = grader.grade(nb)
+    points = {}
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if meta.get("grade") and not meta.get("solution"):
+            points[meta["grade_id"]] = not any(o.get("output_type") == "error" for o in cell.outputs)
+    return report, points, len(starts)
+
+
+def test_a_right_submission_runs_in_one_sandbox_and_passes_everything(setting, monkeypatch):
+    assignment, release, _ = setting
+    report, passed, starts = _grade(setting, make_submission(release, assignment, {}), monkeypatch)
+    assert all(passed.values()), [k for k, v in passed.items() if not v]
+    assert starts == 1 and report["restarts"] == 0 and not report["flags"]
+
+
+def test_the_hidden_lane_holds_what_the_cells_left_not_what_public_tests_did(setting, monkeypatch):
+    assignment, release, _ = setting
+    nb = make_submission(release, assignment, {"zero_pad": STATEFUL_ZERO_PAD})
+    _, passed, starts = _grade(setting, nb, monkeypatch)
+    assert starts == 1
+    assert all(v for k, v in passed.items() if k.startswith("test_zero_pad")), passed
+
+
+def test_cells_running_threads_get_a_fresh_hidden_sandbox_and_the_same_scores(setting, monkeypatch):
+    assignment, release, _ = setting
+    nb = make_submission(release, assignment, {})
+    nb.cells.append(nbformat.v4.new_code_cell(THREAD_CELL))
+    report, passed, starts = _grade(setting, nb, monkeypatch)
+    assert starts == 2                       # the snapshot was declined: the cells were replayed
+    assert all(passed.values()) and not report["flags"]
