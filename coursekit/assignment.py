@@ -9,12 +9,9 @@ from __future__ import annotations
 
 import ast
 import contextlib
-import importlib.util
 import io
 import os
-import py_compile
 import sys
-import tempfile
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -87,7 +84,6 @@ class Assignment:
     illustrations: set[str]          # grade_ids of cells not run at grading
     grader_cells: list[str]          # sources run to build the reference namespace
     dependencies: dict[str, list[str]] = field(default_factory=dict)
-    _bytecode_dir: Any = field(default=None, repr=False, compare=False)   # keeps bytecode_files
 
     @classmethod
     def from_source(cls, path: str | os.PathLike) -> Assignment:
@@ -128,27 +124,6 @@ class Assignment:
                     full = Path(root, name)
                     files.append((str(full.relative_to(self.directory)), str(full)))
         return sorted(files)
-
-    @cached_property
-    def bytecode_files(self) -> list[tuple[str, str]]:
-        """Bytecode of the assignment's modules, compiled once per grading process, for the
-        sandbox's ``__pycache__``: a sandbox then imports them without compiling them again.
-        Checked against the source's hash on import (a changed module is compiled as usual); the
-        file names inside are the workdir's, never the course's host paths."""
-        self._bytecode_dir = tempfile.TemporaryDirectory(prefix="coursekit-bytecode-")
-        files = []
-        for name, host in self.support_files:
-            if not name.endswith(".py"):
-                continue
-            cached = importlib.util.cache_from_source(name)
-            target = os.path.join(self._bytecode_dir.name, cached)
-            try:
-                py_compile.compile(host, cfile=target, dfile=name, doraise=True,
-                                   invalidation_mode=py_compile.PycInvalidationMode.CHECKED_HASH)
-            except py_compile.PyCompileError:
-                continue                      # the sandbox compiles it and reports the error itself
-            files.append((cached, target))
-        return files
 
     @property
     def data_folders(self) -> list[tuple[str, str]]:

@@ -165,8 +165,7 @@ class NotebookGrader:
     # -- the sandbox, restarted and replayed when needed
 
     def _spec(self) -> SessionSpec:
-        files = self.assignment.support_files + self.assignment.bytecode_files
-        return SessionSpec(workdir=self.assignment.name, files=files,
+        return SessionSpec(workdir=self.assignment.name, files=self.assignment.support_files,
                            readonly_binds=self.assignment.data_folders + self.config.data_dirs,
                            limits=self.config.limits,
                            isolation=self.isolation, uid_base=self.config.uid_base)

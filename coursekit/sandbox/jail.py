@@ -54,6 +54,7 @@ from coursekit.sandbox.rootfs import (
     NAMESPACES,
     SYSTEM_DIRS,
     check,
+    compile_modules,
     enter_user_namespace,
     map_user,
     mount,
@@ -596,6 +597,7 @@ def zygote_main(control_fd: int, preload: list[str], neutral: bool) -> None:
         if not message:
             return
         spec = json.loads(message)
+        compile_modules(spec["files"])           # once per module version, kept for later forks
         pid = os.fork()
         if pid == 0:
             code = 0

@@ -10,6 +10,8 @@ nested one with no mapping and no capabilities.
 from __future__ import annotations
 
 import ctypes
+import importlib.util
+import marshal
 import os
 import shutil
 from pathlib import Path
@@ -143,9 +145,40 @@ def private_root(spec: dict, uid: int, neutral: list[tuple[str, str]]) -> str:
     return workdir
 
 
+_bytecode: dict[tuple[str, int, int], bytes] = {}   # (host file, mtime, size) -> its .pyc
+
+
+def _version(host: str) -> tuple[str, int, int] | None:
+    try:
+        stat = os.stat(host)
+    except OSError:
+        return None
+    return host, stat.st_mtime_ns, stat.st_size
+
+
+def compile_modules(files: list[tuple[str, str]]) -> None:
+    """In the zygote, before it forks a session: the bytecode of the assignment's modules,
+    compiled once per grading process and file version, for ``populate`` to put in the
+    workdir's ``__pycache__`` (importing them in every sandbox would compile them every time).
+    Hash-checked pycs (PEP 552): a module changed in the sandbox is compiled again as usual;
+    the file names inside are the workdir's, never the course's."""
+    for name, host in files:
+        key = _version(host)
+        if not name.endswith(".py") or key is None or key in _bytecode or os.path.islink(host):
+            continue
+        try:
+            with open(host, "rb") as file:
+                source = file.read()
+            code = compile(source, name, "exec", dont_inherit=True)
+        except (OSError, SyntaxError, ValueError):
+            continue                       # the sandbox compiles it and reports the error itself
+        _bytecode[key] = (importlib.util.MAGIC_NUMBER + (0b11).to_bytes(4, "little")
+                          + importlib.util.source_hash(source) + marshal.dumps(code))
+
+
 def populate(workdir: str, spec: dict, uid: int | None) -> None:
     """Copy the assignment's files (regular files only, never symlinks) into the workdir, owned
-    by ``uid`` (``None``: by whoever copies them)."""
+    by ``uid`` (``None``: by whoever copies them), with the bytecode ``compile_modules`` made."""
     os.makedirs(workdir, exist_ok=True)
     for name, host in spec["files"]:
         target = os.path.normpath(os.path.join(workdir, name))
@@ -153,8 +186,17 @@ def populate(workdir: str, spec: dict, uid: int | None) -> None:
             continue
         os.makedirs(os.path.dirname(target), exist_ok=True)
         shutil.copyfile(host, target)
-        if uid is not None:
-            os.chown(target, uid, uid)
+        written = [target]
+        key = _version(host)
+        if key in _bytecode:
+            cached = importlib.util.cache_from_source(target)
+            os.makedirs(os.path.dirname(cached), exist_ok=True)
+            with open(cached, "wb") as file:
+                file.write(_bytecode[key])
+            written.append(cached)
+        for path in written:
+            if uid is not None:
+                os.chown(path, uid, uid)
     for directory, _, _ in os.walk(workdir):
         if uid is not None:
             os.chown(directory, uid, uid)

@@ -87,3 +87,24 @@ def test_cells_running_threads_get_a_fresh_hidden_sandbox_and_the_same_scores(se
     report, passed, starts = _grade(setting, nb, monkeypatch)
     assert starts == 2                       # the snapshot was declined: the cells were replayed
     assert all(passed.values()) and not report["flags"]
+
+
+def test_the_sandbox_imports_the_assignments_modules_from_bytecode_compiled_once(setting):
+    """The zygote compiles checks.py and cnn_figures.py once; a sandbox finds their .pyc (no host
+    path inside) and imports without compiling."""
+    from coursekit.sandbox.cells import prepare
+    from coursekit.sandbox.session import Session
+    assignment, _, config = setting
+    grader = NotebookGrader(assignment, shared_zygote(DEFAULT_PRELOAD), config)
+    session = Session(grader.zygote, grader._spec())
+    try:
+        code = prepare("import importlib.util, os, checks, cnn_figures\n"
+                       "print([os.path.exists(m.__cached__) for m in (checks, cnn_figures)],\n"
+                       "      checks.public_test.__code__.co_filename, importlib.util.MAGIC_NUMBER.hex())")
+        result = session.run_cell(0, code.code, code.statements, set(), 30)
+    finally:
+        session.close()
+    assert result.error is None, result.error
+    printed = result.outputs[-1]["stream"]
+    assert printed.startswith("[True, True]"), printed
+    assert str(assignment.directory) not in printed and "source/" not in printed, printed
