@@ -96,7 +96,8 @@ def user_env(user: pwd.struct_passwd, home: Path, **extra: str) -> dict[str, str
             "JUPYTER_CONFIG_DIR": str(home / ".jupyter"), "JUPYTER_DATA_DIR": str(jupyter),
             "JUPYTER_RUNTIME_DIR": str(jupyter / "runtime"), "JUPYTERLAB_SETTINGS_DIR": str(lab / "user-settings"),
             "JUPYTERLAB_WORKSPACES_DIR": str(lab / "workspaces"), "PYTHONDONTWRITEBYTECODE": "1",
-            "COURSEKIT_DATASETS": os.environ["COURSEKIT_DATASETS"], **extra}
+            "COURSEKIT_DATASETS": os.environ["COURSEKIT_DATASETS"],
+            **{k: os.environ[k] for k in ("PYTHONPATH",) if k in os.environ}, **extra}
 
 
 @pytest.fixture(scope="module")
@@ -247,7 +248,6 @@ def hidden_test_lines() -> list[str]:
     return lines
 
 
-@pytest.mark.xfail(strict=False, reason="after the merge of stop 25 the formgrader shows no score for the right submission after autograde (empty score cell); under investigation, issue 21 stays open")
 def test_release_fetch_submit_collect_autograde_feedback_as_three_users(hub, browser):
     started = time.monotonic()
     servers, exchange = hub["servers"], hub["exchange"]
