@@ -35,7 +35,7 @@ from coursekit.pipeline import load_config
 from coursekit.samples import load_students, make_submission
 from tests.browser.conftest import free_port, shot, wait_for_server, write_lab_settings
 from tests.conftest import REPO
-from tests.integration.test_environment import PROBE
+from tests.integration.test_environment import PROBE, unreadable_ancestor
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 ASSIGNMENT = "cnn_layers"
@@ -56,14 +56,6 @@ def chown_tree(path: Path, user: pwd.struct_passwd) -> None:
     for folder, dirs, files in os.walk(path):
         for name in [folder, *(os.path.join(folder, n) for n in dirs + files)]:
             os.lchown(name, user.pw_uid, user.pw_gid)
-
-
-def unreadable_ancestor(path: Path) -> Path | None:
-    """The first folder above ``path`` that other users may not enter, if any."""
-    for folder in reversed(path.parents):
-        if folder != Path("/") and not folder.stat().st_mode & 0o001:
-            return folder
-    return None
 
 
 def as_user_command(user: pwd.struct_passwd, argv: list[str], expose: bool) -> list[str]:
@@ -87,14 +79,13 @@ def as_user(user: pwd.struct_passwd, home: Path, *argv: str, expose: bool = True
                           timeout=120, env=user_env(user, home))
 
 
-def environment_seen(python: Path, user: pwd.struct_passwd | None = None, home: Path | None = None,
-                     expose: bool = False) -> subprocess.CompletedProcess:
-    """What ``python`` is when ``user`` runs it (root, this process's account, by default): its
-    version, prefix, the kit it imports and the versions of the packages the servers use."""
+def environment_seen(user: pwd.struct_passwd | None = None, home: Path | None = None) -> subprocess.CompletedProcess:
+    """What the kit's environment is when ``user`` runs it as the servers do (root, this process's
+    account, by default): its version, prefix, the kit it imports, the servers' packages."""
     if user is None:
-        return subprocess.run([str(python), "-c", PROBE], capture_output=True, text=True, timeout=120, cwd="/")
+        return subprocess.run([sys.executable, "-c", PROBE], capture_output=True, text=True, timeout=120, cwd="/")
     assert home is not None
-    return as_user(user, home, str(python), "-c", PROBE, expose=expose)
+    return as_user(user, home, sys.executable, "-c", PROBE)
 
 
 def user_env(user: pwd.struct_passwd, home: Path, **extra: str) -> dict[str, str]:
@@ -139,7 +130,7 @@ def hub(accounts, released_course):
     exchange.chmod(0o777)                      # root-owned, writable by all: nbgrader's requirement
     (site / "logs").mkdir()
     servers, processes, logs = {}, [], []
-    grader = environment_seen(Path(sys.executable))
+    grader = environment_seen()
     assert grader.returncode == 0, grader.stderr
     try:
         for name, user in accounts.items():
@@ -165,7 +156,7 @@ def hub(accounts, released_course):
             chown_tree(home, user)
             home.chmod(0o700)
             env = user_env(user, home, **extra)
-            theirs = environment_seen(Path(sys.executable), user, home, expose=True)
+            theirs = environment_seen(user, home)
             assert theirs.returncode == 0, f"{name} cannot run the kit's environment {sys.prefix}:\n{theirs.stderr}"
             assert theirs.stdout == grader.stdout, f"{name} runs another environment: {theirs.stdout} {grader.stdout}"
             token, port = secrets.token_hex(16), free_port()
