@@ -25,7 +25,10 @@ With ``SubmissionTime.from_collection`` (default True):
 
 nbgrader reads timestamps through ``CourseDirectory.get_existing_timestamp``, which no setting
 replaces; ``install()`` (called from ``nbgrader_config.py``) wraps it so that stock ``nbgrader
-autograde`` and ``collect`` follow the setting, and a malformed file never raises.
+autograde`` and ``collect`` follow the setting, and a malformed file never raises. The formgrader
+(``NbGraderAPI.get_submitted_timestamp``) reads ``timestamp.txt`` itself, and calls a submission
+graded only when that time equals the gradebook's: ``install()`` points it at the same reading,
+or every collected submission would show as "needs autograding", with no score.
 """
 from __future__ import annotations
 
@@ -35,6 +38,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from nbgrader.apps.api import NbGraderAPI
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.exchange.default.collect import ExchangeCollect
 from nbgrader.preprocessors import NbGraderPreprocessor
@@ -131,9 +135,16 @@ def get_existing_timestamp(self: CourseDirectory, dest_path: str) -> datetime.da
     return _stock_or_none(self, dest_path)
 
 
+def get_submitted_timestamp(self: NbGraderAPI, assignment_id: str, student_id: str) -> datetime.datetime | None:
+    """``NbGraderAPI.get_submitted_timestamp`` (the formgrader's) as autograde reads it."""
+    folder = self.coursedir.format_path(self.coursedir.submitted_directory, student_id, assignment_id)
+    return self.coursedir.get_existing_timestamp(os.path.abspath(folder))
+
+
 def install() -> None:
-    """Make nbgrader's own commands read submission times as the setting says."""
+    """Make nbgrader's own commands and the formgrader read submission times as the setting says."""
     CourseDirectory.get_existing_timestamp = get_existing_timestamp
+    NbGraderAPI.get_submitted_timestamp = get_submitted_timestamp
 
 
 def write_graded_time(graded: str | os.PathLike, when: datetime.datetime | None) -> None:

@@ -53,3 +53,36 @@ def test_a_garbled_or_forged_file_never_raises(tmp_path, folder, text):
     record_path(folder).write_text("{not json")
     for setting in ({}, {"from_collection": False}, {"without_record": "timestamp.txt"}):
         assert submission_time(coursedir(tmp_path, **setting), folder) is None
+
+
+def test_the_formgrader_sees_a_recorded_submission_as_graded(tmp_path, folder, monkeypatch):
+    """The formgrader (NbGraderAPI) reads submitted/.../timestamp.txt itself, not through
+    get_existing_timestamp, and calls a submission graded only when that time equals the
+    gradebook's: with the student's time it showed every collected submission ungraded, with an
+    empty score (the exchange browser test's failure)."""
+    from nbgrader.api import Gradebook
+    from nbgrader.apps import NbGraderAPI
+
+    from coursekit import timestamps
+
+    for cls, name in ((CourseDirectory, "get_existing_timestamp"), (NbGraderAPI, "get_submitted_timestamp")):
+        monkeypatch.setattr(cls, name, getattr(cls, name))        # restored after the test
+    timestamps.install()
+    monkeypatch.setattr("nbgrader.api.get_alembic_version", lambda: "none")   # a new gradebook runs `alembic heads`
+    recorded = datetime.datetime(2026, 3, 1, 10)
+    record_path(folder).write_text(json.dumps({"changed": recorded.isoformat()}))
+    (tmp_path / "autograded" / "student" / "a1").mkdir(parents=True)
+    course = coursedir(tmp_path)
+    course.db_url = f"sqlite:///{tmp_path / 'gradebook.db'}"
+    with Gradebook(course.db_url) as gb:                # what autograde stores: the recorded time
+        gb.add_assignment("a1")
+        gb.add_notebook("a1", "a1")
+        gb.add_grade_cell("test", "a1", "a1", max_score=2, cell_type="code")
+        gb.add_student("student")
+        gb.add_submission("a1", "student", timestamp=course.get_existing_timestamp(str(folder)))
+    course.config.Exchange.root = str(tmp_path)
+    api = NbGraderAPI(course, config=course.config)
+    assert api.get_submitted_timestamp("a1", "student") == recorded
+    assert api.get_autograded_students("a1") == {"student"}
+    [row] = api.get_submissions("a1")
+    assert row["autograded"] and row["max_score"] == 2 and row["timestamp"] == recorded.isoformat()
