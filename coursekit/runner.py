@@ -181,7 +181,7 @@ class NotebookGrader:
         on the public lane."""
         other = self.hidden if lane is self.public else self.public
         if lane is self.hidden and lane.session is None and other.session is not None:
-            lane.session = other.session.hand_over()    # the public sandbox's copy from before any test
+            lane.session = other.session.hand_over(min(5.0, self._left()))   # the copy from before any test
             if lane.session is not None:
                 other.session = None
         if other.session is not None and other.session.alive:
