@@ -67,6 +67,7 @@ def traceme():
 tried("ptrace", traceme)
 print("PROBE-DONE")
 '''
+READ_PROBE = PROBE[:PROBE.index('tried("tcp"')] + 'print("PROBE-DONE")\n'   # what "none" is probed with: reads only
 
 
 def _user() -> pwd.struct_passwd:
@@ -152,8 +153,7 @@ def _submissions(mode: str) -> dict[str, object]:
     by_name = {attack.name: attack for attack in ATTACKS}
     for name in (IN_NONE if mode == "none" else HOSTILE):
         chosen[name] = by_name[name]
-    if mode != "none":
-        chosen["probe_the_walls"] = Attack("probe_the_walls", "junk", cells=[PROBE])
+    chosen["probe_the_walls"] = Attack("probe_the_walls", "junk", cells=[READ_PROBE if mode == "none" else PROBE])
     return chosen
 
 
@@ -239,10 +239,11 @@ def test_every_submission_was_graded_in_the_mode_asked_for(graded):
 
 
 def test_the_student_cannot_read_reach_or_unshare(graded):
-    if graded["mode"] == "none":
-        pytest.skip("'none' isolates nothing: student code can read what the grader can (README)")
     printed = _printed(graded["notebooks"]["probe_the_walls"])
     assert "PROBE-DONE" in printed, printed[-2000:]
+    if graded["mode"] == "none":     # what the README says of it: student code reads what the grader can
+        assert all(f"ESCAPED: read {name}" in printed for name in graded["secrets"]), printed
+        return
     assert "ESCAPED" not in printed, printed
     for name in graded["secrets"]:
         assert f"DENIED: read {name}" in printed
