@@ -172,7 +172,8 @@ def print_summary(run: ClassRun, console: Console | None = None, root: Path = RO
                 for stage, seconds in notebook.stages.items():
                     stages[stage] = stages.get(stage, 0.0) + seconds / len(run.graded)
         if stages:
-            console.print("  per stage: " + ", ".join(f"{stage} {seconds:.3f} s" for stage, seconds in stages.items()))
+            console.print("  per stage: " + ", ".join(f"{stage} {seconds:.3f} s" for stage, seconds in stages.items()),
+                          soft_wrap=True)
     flagged = [(r.student, sorted({f for nb in r.notebooks for f in nb.flags})) for r in run.graded]
     for student, flags in flagged:
         if flags:
