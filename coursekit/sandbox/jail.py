@@ -551,7 +551,42 @@ def _kill_session(pid: int | None, mode: str) -> None:
 
 
 def _descendants(ancestor: int) -> list[int]:
-    """Processes below ``ancestor`` that are not zombies, from /proc."""
+    """Processes below ``ancestor`` that are not zombies, from /proc: through each process's
+    list of children (the session's processes only), else by reading every process."""
+    try:
+        return _descendants_by_children(ancestor)
+    except OSError:
+        return _descendants_by_scan(ancestor)
+
+
+def _children(pid: int) -> list[int]:
+    found: list[int] = []
+    for task in os.listdir(f"/proc/{pid}/task"):
+        with open(f"/proc/{pid}/task/{task}/children") as listing:
+            found.extend(int(child) for child in listing.read().split())
+    return found
+
+
+def _descendants_by_children(ancestor: int) -> list[int]:
+    if not os.path.exists(f"/proc/{ancestor}/task/{ancestor}/children"):
+        raise OSError("no children lists in /proc (CONFIG_PROC_CHILDREN)")
+    found, todo, seen = [], _children(ancestor), {ancestor}
+    while todo:
+        pid = todo.pop()
+        if pid in seen:
+            continue
+        seen.add(pid)
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+            todo.extend(_children(pid))
+        except OSError:              # gone meanwhile
+            continue
+        if stat[stat.rindex(")") + 2:].split()[0] != "Z":
+            found.append(pid)
+    return found
+
+
+def _descendants_by_scan(ancestor: int) -> list[int]:
     children: dict[int, list[int]] = {}
     living: set[int] = set()
     for entry in filter(str.isdigit, os.listdir("/proc")):
