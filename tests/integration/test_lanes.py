@@ -108,3 +108,31 @@ def test_the_sandbox_imports_the_assignments_modules_from_bytecode_compiled_once
     printed = result.outputs[-1]["stream"]
     assert printed.startswith("[True, True]"), printed
     assert str(assignment.directory) not in printed and "source/" not in printed, printed
+
+
+# A right conv_forward whose cache carries 5.6 MB of text (15 strings of 390 kB, what a frame
+# allows): every hidden test passes its checks, so each of its ~15 calls is one more answer kept.
+BULKY_CACHE = [("    cache = (A_prev, W, b, hparameters)\n",
+                "    cache = (A_prev, W, b, {**hparameters, **{f'k{i}': chr(97 + i) * 390_000 for i in range(15)}})\n")]
+
+
+def _kept_bytes(value) -> int:
+    from coursekit.runner import _leaves
+    return sum(leaf.nbytes if hasattr(leaf, "nbytes") else len(leaf) if isinstance(leaf, (str, bytes)) else 8
+               for leaf in _leaves(value))
+
+
+def test_a_lanes_remembered_answers_stay_within_their_cap_whatever_they_hold(setting):
+    """Attack on the lane's answer memo: text weighs as much as arrays (the cap counted only
+    arrays: ~100 MB of strings were kept per submission against a claimed 32 MiB)."""
+    from coursekit.runner import MAX_REMEMBERED_CALLS, REMEMBERED_RESULT_BYTES
+    assignment, release, config = setting
+    nb = make_submission(release, assignment, {"conv_forward": BULKY_CACHE})
+    grader = NotebookGrader(assignment, shared_zygote(DEFAULT_PRELOAD), config)
+    grader.grade(nb)
+    kept = {lane.name: [_kept_bytes(answer) for answer in lane.answers.values()]
+            for lane in (grader.public, grader.hidden)}
+    assert kept["hidden"], "the hidden lane answered nothing: the attack did not run"
+    totals = {name: round(sum(sizes) / 2**20, 1) for name, sizes in kept.items()}   # MiB
+    assert max(totals.values()) <= MAX_REMEMBERED_CALLS * REMEMBERED_RESULT_BYTES / 2**20, totals
+    assert max(max(sizes) for sizes in kept.values()) <= REMEMBERED_RESULT_BYTES, totals
