@@ -250,3 +250,44 @@ def test_a_forged_snapshot_serving_both_lanes_gets_no_hidden_input_out(setting, 
     assert starts == 1, "the forged snapshot was not used: the attack did not run"
     assert passed["test_zero_pad_published"] and passed["test_zero_pad_fresh_inputs"], report
     assert "LEAK" not in nbformat.writes(nb)
+
+
+# The zygote kept every .pyc it compiled, by host path, in rootfs._bytecode, and each sandbox it
+# forks inherits that dict: a cnn_layers answer can load cnn_application's fast_layers.py (a
+# vectorised conv_forward, pool_forward and their backward passes) from it when the same grading
+# process has run a sandbox for cnn_application before, and it reads the course's host paths.
+BORROWED_CONV_FORWARD = '''
+import marshal, sys, types
+_fast = types.ModuleType("borrowed")
+for _key, _pyc in getattr(sys.modules["coursekit.sandbox.rootfs"], "_bytecode", {}).items():
+    if _key[0].endswith("fast_layers.py"):
+        exec(marshal.loads(_pyc[16:]), _fast.__dict__)
+def conv_forward(A_prev, W, b, hparameters):
+    return _fast.conv_forward(A_prev, W, b, hparameters)
+'''
+
+HOST_PATHS_SEEN = '''
+import gc
+print(sorted({s for o in gc.get_objects() if isinstance(o, (dict, list, tuple, set))
+              for s in o if isinstance(s, str) and "/source/cnn_" in s}))
+'''
+
+
+def test_a_sandbox_holds_no_bytecode_or_host_path_of_the_course(setting, monkeypatch):
+    """Attack: another assignment's module, and the course's host paths, from the zygote's memory."""
+    from coursekit.sandbox.cells import prepare
+    from coursekit.sandbox.session import Session
+    assignment, release, config = setting
+    zygote = shared_zygote(DEFAULT_PRELOAD)
+    other = Assignment.from_source(Paths("cnn_application").source)
+    Session(zygote, NotebookGrader(other, zygote, config)._spec()).close()   # the zygote compiles its modules
+    nb = make_submission(release, assignment, {"conv_forward": BORROWED_CONV_FORWARD})
+    _, passed, _ = _grade(setting, nb, monkeypatch)
+    assert not passed["test_conv_forward_published"], "conv_forward was taken from fast_layers.py"
+    session = Session(zygote, NotebookGrader(assignment, zygote, config)._spec())
+    try:
+        code = prepare(HOST_PATHS_SEEN)
+        printed = session.run_cell(0, code.code, code.statements, set(), 30).outputs[-1]["stream"]
+    finally:
+        session.close()
+    assert printed.strip() == "[]", printed
