@@ -268,8 +268,9 @@ def conv_forward(A_prev, W, b, hparameters):
 
 HOST_PATHS_SEEN = '''
 import gc
+_needle = "".join(["/source", "/cnn_"])          # not in this cell's own text
 print(sorted({s for o in gc.get_objects() if isinstance(o, (dict, list, tuple, set))
-              for s in o if isinstance(s, str) and "/source/cnn_" in s}))
+              for s in o if isinstance(s, str) and _needle in s}))
 '''
 
 
