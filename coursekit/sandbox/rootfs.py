@@ -165,8 +165,8 @@ def compile_modules(files: list[tuple[str, str]]) -> None:
     kept: a sandbox inherits the zygote's memory, and must not find another assignment's modules
     (cnn_application's fast_layers.py answers cnn_layers) there."""
     wanted = {host for _, host in files}
-    for key in [key for key in _bytecode if key[0] not in wanted]:
-        del _bytecode[key]
+    for other in [kept for kept in _bytecode if kept[0] not in wanted]:
+        del _bytecode[other]
     for name, host in files:
         key = _version(host)
         if not name.endswith(".py") or key is None or key in _bytecode or os.path.islink(host):
