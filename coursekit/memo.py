@@ -7,8 +7,9 @@ one that draws random numbers, changes its arguments or fails to be fingerprinte
 time from then on. What a remembered call printed is printed again.
 
 ``fingerprint`` is the one definition of "the same inputs": arrays by dtype, shape and bytes,
-plain Python values by type and value, containers by their items in order; anything else (a
-proxy for the student's function, an object of a class) has none and is never remembered.
+plain Python values by type and value (floats and complex numbers by their bits), containers by
+their items in order; anything else (a proxy for the student's function, an object of a class,
+a structured array) has none and is never remembered.
 """
 from __future__ import annotations
 
@@ -52,8 +53,12 @@ def _fingerprint(value: Any, budget: list[int], depth: int) -> Hashable:
     if depth > 16 or budget[1] < 0:
         raise _Unsupported
     kind = type(value)
+    if kind is complex:                      # == would make 0j and -0j the same input
+        return ("complex", value.real.hex(), value.imag.hex())
     if kind in _SCALARS:
         return (kind.__name__, value.hex() if kind is float else value)
+    if isinstance(value, (np.ndarray, np.generic)) and value.dtype.kind == "V":
+        raise _Unsupported                   # structured: the dtype string hides the fields
     if kind is np.ndarray:
         if value.dtype.hasobject or value.nbytes > budget[0]:
             raise _Unsupported

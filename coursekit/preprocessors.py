@@ -199,9 +199,15 @@ def metadata_problem(cell: Any) -> str | None:
     if not isinstance(meta, dict):
         return "not a dictionary"
     try:
-        return _metadata_problem(json.dumps(meta, sort_keys=True))
+        meta_json = json.dumps(meta, sort_keys=True)
     except (TypeError, ValueError):           # not JSON data: nbgrader's schema rejects it too
         return "not JSON data"
+    if len(meta_json) > REMEMBERED_METADATA_CHARACTERS:    # not kept for the class: honest ones are ~200
+        return _metadata_problem.__wrapped__(meta_json)
+    return _metadata_problem(meta_json)
+
+
+REMEMBERED_METADATA_CHARACTERS = 4_000    # larger metadata is checked every time, never kept for the class
 
 
 @functools.lru_cache(maxsize=4096)

@@ -264,10 +264,11 @@ class NotebookGrader:
         try:
             value, output = self._call(lane, session, name, args, kwargs)
         except StudentRaised as raised:
-            if key is not None:
-                lane.answers[key] = ("raised", copy.deepcopy(raised.report), str(raised.report.get("output", "")))
+            printed = str(raised.report.get("output", ""))
+            if key is not None and _small(raised.report) and len(lane.answers) < MAX_REMEMBERED_CALLS:
+                lane.answers[key] = ("raised", copy.deepcopy(raised.report), printed)
             raise
-        if key is not None and _small(value) and len(lane.answers) < MAX_REMEMBERED_CALLS:
+        if key is not None and _small((value, output)) and len(lane.answers) < MAX_REMEMBERED_CALLS:
             lane.answers[key] = ("returned", copy.deepcopy(value), output)
         return value
 
@@ -592,11 +593,11 @@ def _leaves(value: Any, depth: int = 0) -> Iterator[Any]:
 
 def _small(value: Any) -> bool:
     """Small enough to keep for a repeated call (test-sized results; never what a hostile
-    function sends to fill the grader's memory)."""
+    function sends to fill the grader's memory: text and bytes weigh as much as arrays)."""
     count, size = 0, 0
     for leaf in _leaves(value):
         count += 1
-        size += leaf.nbytes if isinstance(leaf, np.ndarray) else 0
+        size += leaf.nbytes if isinstance(leaf, np.ndarray) else len(leaf) if isinstance(leaf, (str, bytes)) else 8
         if count > 10_000 or size > REMEMBERED_RESULT_BYTES:
             return False
     return True

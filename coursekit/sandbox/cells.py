@@ -18,6 +18,8 @@ from functools import lru_cache
 from typing import Any
 
 MAX_CELL_CHARACTERS = 100_000          # larger cells are not run (honest cells stay under 6,000)
+REMEMBERED_CELLS, REMEMBERED_CELL_CHARACTERS = 2048, 10_000   # what a worker keeps for the whole class:
+                                       # its text and code, at most 2 x 4 bytes a character: 160 MiB
 TRANSFORM_BUDGET = 250_000             # characters IPython's token transforms may tokenize per cell
 
 
@@ -65,10 +67,18 @@ def to_python(source: str) -> str:
         return source
 
 
-@lru_cache(maxsize=2048)
 def prepare(source: str) -> PreparedCell:
-    """The grader's copy of a cell (frozen; remembered by its text: most cells of a class are
-    the same, cells too large to run are not transformed at all)."""
+    """The grader's copy of a cell (frozen; remembered by its text when it is of an honest size:
+    most cells of a class are the same, cells too large to run are not transformed at all)."""
+    return _remembered(source) if len(source) <= REMEMBERED_CELL_CHARACTERS else _prepare(source)
+
+
+@lru_cache(maxsize=REMEMBERED_CELLS)
+def _remembered(source: str) -> PreparedCell:
+    return _prepare(source)
+
+
+def _prepare(source: str) -> PreparedCell:
     if len(source) > MAX_CELL_CHARACTERS:
         return PreparedCell("", 0, too_large=True)
     code = to_python(source)

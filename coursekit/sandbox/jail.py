@@ -56,6 +56,7 @@ from coursekit.sandbox.rootfs import (
     check,
     compile_modules,
     enter_user_namespace,
+    forget_bytecode,
     map_user,
     mount,
     populate,
@@ -424,6 +425,7 @@ def _student(spec: dict, session_fd: int, spare_fd: int, uid: int) -> None:
         if mode == "landlock":
             _landlock(spec)
         spec.clear()                           # host paths of the course's files: not the student's
+        forget_bytecode()                      # nor the .pyc compiled from them, keyed by them
         if mode != "none":
             syscalls.apply(deny_sockets=mode == "landlock")
     except BaseException as exc:   # report, then die: never serve half-isolated

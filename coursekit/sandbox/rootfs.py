@@ -161,7 +161,12 @@ def compile_modules(files: list[tuple[str, str]]) -> None:
     compiled once per grading process and file version, for ``populate`` to put in the
     workdir's ``__pycache__`` (importing them in every sandbox would compile them every time).
     Hash-checked pycs (PEP 552): a module changed in the sandbox is compiled again as usual;
-    the file names inside are the workdir's, never the course's."""
+    the file names inside are the workdir's, never the course's. Only this session's files are
+    kept: a sandbox inherits the zygote's memory, and must not find another assignment's modules
+    (cnn_application's fast_layers.py answers cnn_layers) there."""
+    wanted = {host for _, host in files}
+    for other in [kept for kept in _bytecode if kept[0] not in wanted]:
+        del _bytecode[other]
     for name, host in files:
         key = _version(host)
         if not name.endswith(".py") or key is None or key in _bytecode or os.path.islink(host):
@@ -174,6 +179,12 @@ def compile_modules(files: list[tuple[str, str]]) -> None:
             continue                       # the sandbox compiles it and reports the error itself
         _bytecode[key] = (importlib.util.MAGIC_NUMBER + (0b11).to_bytes(4, "little")
                           + importlib.util.source_hash(source) + marshal.dumps(code))
+
+
+def forget_bytecode() -> None:
+    """In the session's process, before the student's code runs: the bytecode and its host
+    paths are in the workdir now, and are not the student's to read in memory."""
+    _bytecode.clear()
 
 
 def populate(workdir: str, spec: dict, uid: int | None) -> None:
