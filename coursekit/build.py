@@ -1,6 +1,6 @@
 """Build everything that is generated from ``source/``: one command, never edited by hand.
 
-    notebooks/<a>/<a>.py  --jupytext-->  source/<a>/<a>.ipynb   (the instructor's notebook)
+    notebooks/<a>/<a>.py  --cellheaders, jupytext-->  source/<a>/<a>.ipynb   (the instructor's notebook)
     notebooks/shared/*.py  --copied-->   source/<a>/             (modules every notebook imports)
     source/<a>            --nbgrader generate_assignment-->  release/<a>    (students)
     source/<a>            --nbgrader generate_solution-->    solutions/<a>  (after the deadline)
@@ -20,13 +20,15 @@ import nbformat
 
 from coursekit import datasets
 from coursekit.assignment import Assignment, nbgrader_meta
+from coursekit.cellheaders import expand
 from coursekit.course import ROOT, Paths
 from coursekit.samples import load_students, write_samples
 
 
 def notebook_from_text(text: Path) -> nbformat.NotebookNode:
-    """The source notebook from its plain-text twin, with stable cell ids and no outputs."""
-    nb = jupytext.read(text)
+    """The source notebook from its plain-text twin (short cell headers: ``cellheaders``), with
+    stable cell ids and no outputs."""
+    nb = jupytext.reads(expand(text.read_text(), str(text)), fmt="py:percent")
     nb.metadata.pop("jupytext", None)
     nb.metadata.setdefault("language_info", {"name": "python"})
     for index, cell in enumerate(nb.cells):

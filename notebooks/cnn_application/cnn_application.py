@@ -72,7 +72,7 @@
 # - `signs_figures` draws the figures and `checks` writes the test messages; you do not
 #   need to change them.
 
-# %% nbgrader={"grade": false, "grade_id": "packages", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# %% locked packages
 import numpy as np
 import h5py
 import matplotlib.pyplot as plt
@@ -102,7 +102,7 @@ plt.rcParams["image.interpolation"] = "nearest"
 # The images are stored as 8-bit integers (`uint8`, from 0 to 255) in NHWC layout, the labels
 # as integers from 0 to 5.
 
-# %% nbgrader={"grade": false, "grade_id": "load_data", "locked": true, "schema_version": 3, "solution": false, "task": false} tags=["illustration"]
+# %% locked load_data illustration
 with h5py.File("datasets/train_signs.h5", "r") as data:
     X_train_orig = data["train_set_x"][:]
     y_train = data["train_set_y"][:]
@@ -119,7 +119,7 @@ print("y_test:      ", y_test.shape, y_test.dtype, "- examples per sign:", np.bi
 # Two examples of every sign. The training file is sorted by sign (all the zeros first): the
 # training loop will have to shuffle it.
 
-# %% nbgrader={"grade": false, "grade_id": "figure_samples", "locked": true, "schema_version": 3, "solution": false, "task": false} tags=["illustration"]
+# %% locked figure_samples illustration
 show_samples(X_train_orig, y_train, indices=[180 * sign + k for sign in range(6) for k in (11, 97)],
              title="training images and their labels")
 plt.show()
@@ -143,7 +143,7 @@ plt.show()
 # **Exercise 1 - `normalize_images`** (2 points). Return the images as `float32` numbers
 # between 0 and 1, `X_orig / 255`, without changing `X_orig`.
 
-# %% nbgrader={"grade": false, "grade_id": "normalize_images", "locked": false, "schema_version": 3, "solution": true, "task": false}
+# %% answer normalize_images
 def normalize_images(X_orig):
     """
     Scale a batch of 8-bit images to float32 numbers between 0 and 1.
@@ -162,7 +162,7 @@ def normalize_images(X_orig):
     return X
 
 
-# %% nbgrader={"grade": true, "grade_id": "test_normalize_images_published", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# %% test normalize_images published points=1
 # Public test of normalize_images with the published numbers (1 point)
 @public_test("normalize_images")
 def _():
@@ -181,9 +181,8 @@ def _():
     expect_equal("normalize_images", "X_orig[0, 0, 0] (your function must not change its input)",
                  X_orig[0, 0, 0], [0, 128, 255])
 
-# %% nbgrader={"grade": true, "grade_id": "test_normalize_images_fresh_inputs", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# %% test normalize_images fresh_inputs points=1 hidden
 # Hidden tests of normalize_images (1 point): other shapes, the extreme values 0 and 255.
-### BEGIN HIDDEN TESTS
 _rng = np.random.default_rng(20511)
 for _shape, _case in [((1, 5, 4, 1), "one example with one channel"),
                       ((3, 2, 6, 3), "a non-square batch of three colour images"),
@@ -196,7 +195,6 @@ for _shape, _case in [((1, 5, 4, 1), "one example with one channel"),
     check(isinstance(_X, np.ndarray) and _X.dtype.kind == "f",
           f"normalize_images, {_case}: the result must be a NumPy array of floats")
     check_close_quietly(_X, _copy.astype(np.float64) / 255.0, f"normalize_images, {_case}", rtol=1e-6, atol=1e-7)
-### END HIDDEN TESTS
 
 # %% [markdown]
 # ### 2.2 - One-hot labels
@@ -222,7 +220,7 @@ for _shape, _case in [((1, 5, 4, 1), "one example with one channel"),
 #
 # **Exercise 2 - `one_hot`** (3 points). Return `float32` one-hot labels of shape `(m, n_classes)`.
 
-# %% nbgrader={"grade": false, "grade_id": "one_hot", "locked": false, "schema_version": 3, "solution": true, "task": false}
+# %% answer one_hot
 def one_hot(y, n_classes):
     """
     One-hot encode integer labels, one row per example.
@@ -245,7 +243,7 @@ def one_hot(y, n_classes):
     return Y
 
 
-# %% nbgrader={"grade": true, "grade_id": "test_one_hot_published", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# %% test one_hot published points=1
 # Public test of one_hot with the published numbers (1 point)
 @public_test("one_hot")
 def _():
@@ -260,20 +258,17 @@ def _():
     expect_close("one_hot", "Y", Y, [[0, 1, 0, 0], [1, 0, 0, 0], [0, 0, 0, 1], [0, 0, 1, 0], [0, 1, 0, 0]],
                  hint="for every i, row i holds a single 1, in column y[i]")
 
-# %% nbgrader={"grade": true, "grade_id": "test_one_hot_orientation", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# %% test one_hot orientation points=1 hidden
 # Hidden tests of one_hot (1 point): the shape is (m, n_classes) for any m and n_classes.
-### BEGIN HIDDEN TESTS
 for _y, _n, _case in [(np.array([2, 0, 1, 1, 0, 2, 2]), 3, "7 labels, 3 classes"),
                       (np.array([5, 1]), 6, "2 labels, 6 classes"),
                       (np.array([[0, 3, 1]]), 4, "labels given as a row vector of shape (1, m)")]:
     _Y = one_hot(_y, _n)
     check(np.shape(_Y) == (np.size(_y), _n),
           f"one_hot, {_case}: the shape must be (m, n_classes), one row per example")
-### END HIDDEN TESTS
 
-# %% nbgrader={"grade": true, "grade_id": "test_one_hot_fresh_inputs", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# %% test one_hot fresh_inputs points=1 hidden
 # Hidden tests of one_hot (1 point): values on new labels, a single label, classes that never occur.
-### BEGIN HIDDEN TESTS
 _rng = np.random.default_rng(31337)
 for _y, _n, _case in [(_rng.integers(0, 6, size=40), 6, "40 random labels"),
                       (np.array([3]), 5, "a single label"),
@@ -283,13 +278,12 @@ for _y, _n, _case in [(_rng.integers(0, 6, size=40), 6, "40 random labels"),
     _want = (np.asarray(_y).reshape(-1, 1) == np.arange(_n)).astype(float)
     check(isinstance(_Y, np.ndarray) and _Y.dtype.kind == "f", f"one_hot, {_case}: Y must be an array of floats")
     check_close_quietly(_Y, _want, f"one_hot, {_case}")
-### END HIDDEN TESTS
 
 # %% [markdown]
 # The prepared data: scaled images and one-hot labels for training, the integer labels kept
 # for measuring accuracy later.
 
-# %% nbgrader={"grade": false, "grade_id": "prepare_data", "locked": true, "schema_version": 3, "solution": false, "task": false} tags=["illustration", "raises-exception"]
+# %% locked prepare_data illustration raises-exception
 X_train = normalize_images(X_train_orig)
 X_test = normalize_images(X_test_orig)
 Y_train = one_hot(y_train, 6)
@@ -325,7 +319,7 @@ print("labels of the first three test images:", y_test[:3], "-> one-hot rows\n",
 # A network is described here by a dictionary of its sizes, so that the same code builds the
 # course's network, a bigger one, and the tiny ones the tests use.
 
-# %% nbgrader={"grade": false, "grade_id": "architectures", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# %% locked architectures
 # Filter sizes f1, f2; numbers of filters n_C1, n_C2; max-pool window (and stride) pool1, pool2;
 # keep_prob (optional, 1 when absent): the share of flattened features dropout keeps while training.
 COURSE_MODEL = {"input_shape": (64, 64, 3), "f1": 4, "n_C1": 8, "pool1": 8,
@@ -335,7 +329,7 @@ BIGGER_MODEL = {"input_shape": (64, 64, 3), "f1": 5, "n_C1": 16, "pool1": 4,
 TINY_MODEL = {"input_shape": (16, 16, 3), "f1": 4, "n_C1": 4, "pool1": 4,
               "f2": 2, "n_C2": 6, "pool2": 2, "n_classes": 6}      # for the public tests
 
-# %% nbgrader={"grade": false, "grade_id": "figure_architecture", "locked": true, "schema_version": 3, "solution": false, "task": false} tags=["illustration"]
+# %% locked figure_architecture illustration
 show_architecture(COURSE_MODEL, title="the course's network (COURSE_MODEL)")
 plt.show()
 
@@ -354,7 +348,7 @@ plt.show()
 # top, one at the bottom. `fast_layers.same_padding(f)` returns that pair,
 # `((f - 1) // 2, f // 2)`, and `conv_forward` accepts `"pad": "same"` to use it.
 
-# %% nbgrader={"grade": false, "grade_id": "figure_same_padding", "locked": true, "schema_version": 3, "solution": false, "task": false} tags=["illustration"]
+# %% locked figure_same_padding illustration
 print("same_padding(4) =", same_padding(4), "  same_padding(2) =", same_padding(2),
       "  same_padding(3) =", same_padding(3))
 show_same_padding(4)
@@ -388,7 +382,7 @@ plt.show()
 # The figure shows a 4 x 4 single-channel input with `f = 2`: each row of `cols` is one window,
 # each column one offset.
 
-# %% nbgrader={"grade": false, "grade_id": "figure_im2col", "locked": true, "schema_version": 3, "solution": false, "task": false} tags=["illustration"]
+# %% locked figure_im2col illustration
 show_im2col(n_H_prev=4, n_W_prev=4, f=2, stride=1, offset=(0, 1))
 plt.show()
 
@@ -444,7 +438,7 @@ plt.show()
 #
 # **Exercise 3 - `initialize_parameters`** (4 points).
 
-# %% nbgrader={"grade": false, "grade_id": "initialize_parameters", "locked": false, "schema_version": 3, "solution": true, "task": false}
+# %% answer initialize_parameters
 def initialize_parameters(architecture, seed=0):
     """
     Glorot-uniform weights (and zero biases for the dense layer) for
@@ -496,7 +490,7 @@ def initialize_parameters(architecture, seed=0):
     return parameters
 
 
-# %% nbgrader={"grade": true, "grade_id": "test_initialize_parameters_published", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# %% test initialize_parameters published points=1
 # Public test of initialize_parameters with the published numbers (1 point)
 @public_test("initialize_parameters")
 def _():
@@ -520,9 +514,8 @@ def _():
                  hint="for the dense layer fan_in = n_flat and fan_out = n_classes")
     expect_close("initialize_parameters", "b3", parameters["b3"], np.zeros((1, 6)), hint="the biases start at zero")
 
-# %% nbgrader={"grade": true, "grade_id": "test_initialize_parameters_shapes", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# %% test initialize_parameters shapes points=1 hidden
 # Hidden tests of initialize_parameters (1 point): shapes and dtypes for other networks.
-### BEGIN HIDDEN TESTS
 _ARCHS = {
     "a non-square grey input, odd and even filters, pools 2 and 3":
         {"input_shape": (12, 10, 1), "f1": 3, "n_C1": 5, "pool1": 2, "f2": 2, "n_C2": 7, "pool2": 3, "n_classes": 4},
@@ -546,12 +539,10 @@ for _case, _arch in _ARCHS.items():
         check(np.shape(_params[_name]) == _shape, f"initialize_parameters, {_case}: {_name} has the wrong shape")
         check(getattr(_params[_name], "dtype", None) == np.float32,
               f"initialize_parameters, {_case}: {_name} must be float32")
-### END HIDDEN TESTS
 
-# %% nbgrader={"grade": true, "grade_id": "test_initialize_parameters_glorot_range", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# %% test initialize_parameters glorot_range points=1 hidden
 # Hidden tests of initialize_parameters (1 point): the weights spread over the Glorot range, the
 # dense layer's biases are zero.
-### BEGIN HIDDEN TESTS
 def _glorot_limits(a):
     shapes = _parameter_shapes(a)
     limits = {}
@@ -572,11 +563,9 @@ for _case, _arch in _ARCHS.items():
                   f"initialize_parameters, {_case}: {_name} does not use the whole Glorot range "
                   "(check fan_in and fan_out)")
     check(np.all(np.asarray(_params["b3"]) == 0), f"initialize_parameters, {_case}: b3 must be zeros")
-### END HIDDEN TESTS
 
-# %% nbgrader={"grade": true, "grade_id": "test_initialize_parameters_fresh_inputs", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# %% test initialize_parameters fresh_inputs points=1 hidden
 # Hidden tests of initialize_parameters (1 point): the exact draws for other networks and seeds.
-### BEGIN HIDDEN TESTS
 for (_case, _arch), _seed in zip(_ARCHS.items(), (3, 17, 42)):
     _params = initialize_parameters(dict(_arch), seed=_seed)
     _rng = np.random.default_rng(_seed)
@@ -585,7 +574,6 @@ for (_case, _arch), _seed in zip(_ARCHS.items(), (3, 17, 42)):
         check_close_quietly(_params[_name], _want,
                             f"initialize_parameters, {_case}: {_name} does not hold the expected draws "
                             "(W1, W2, W3 in this order with rng.uniform)", rtol=1e-6, atol=1e-7)
-### END HIDDEN TESTS
 
 # %% [markdown]
 # ### 3.4 - The forward pass
@@ -625,7 +613,7 @@ for (_case, _arch), _seed in zip(_ARCHS.items(), (3, 17, 42)):
 #
 # **Exercise 4 - `model_forward`** (8 points).
 
-# %% nbgrader={"grade": false, "grade_id": "model_forward", "locked": false, "schema_version": 3, "solution": true, "task": false}
+# %% answer model_forward
 def model_forward(X, parameters, architecture, dropout_seed=None):
     """
     Forward pass: CONV2D -> RELU -> MAXPOOL -> CONV2D -> RELU -> MAXPOOL -> FLATTEN -> (DROPOUT) -> DENSE.
@@ -680,7 +668,7 @@ def model_forward(X, parameters, architecture, dropout_seed=None):
     return Z3, caches
 
 
-# %% nbgrader={"grade": true, "grade_id": "test_model_forward_published", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# %% test model_forward published points=1
 # Public test of model_forward with the published numbers (1 point): the logits Z3
 @public_test("model_forward", part="Z3", uses=["initialize_parameters"], last=False)
 def _():
@@ -700,7 +688,7 @@ def _():
                  hint="stride 1 and 'same' padding in both convolutions; max-pools with window and stride pool1, pool2; "
                       "flatten with P2.reshape(m, -1); the dense layer adds b3 and has no activation")
 
-# %% nbgrader={"grade": true, "grade_id": "test_model_forward_published_caches", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# %% test model_forward published_caches points=1
 # Public test of model_forward with the published numbers (1 point): the caches
 @public_test("model_forward", part="the caches", uses=["initialize_parameters"], last=False)
 def _():
@@ -713,7 +701,7 @@ def _():
     expect_keys("model_forward", "caches", caches, ["conv1", "relu1", "pool1", "conv2", "relu2", "pool2", "flatten", "dropout", "fc"])
     expect_equal("model_forward", 'caches["flatten"]', tuple(caches["flatten"]), (2, 2, 2, 6), hint="the shape of P2")
 
-# %% nbgrader={"grade": true, "grade_id": "test_model_forward_published_dropout", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# %% test model_forward published_dropout points=1
 # Public test of model_forward with the published numbers (1 point): dropout while training
 @public_test("model_forward", part="dropout", uses=["initialize_parameters"])
 def _():
@@ -730,9 +718,8 @@ def _():
                       "np.random.default_rng(dropout_seed)) between "
                       "the flattening and the dense layer, and keep its cache in caches['dropout']")
 
-# %% nbgrader={"grade": true, "grade_id": "test_model_forward_output_shape", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# %% test model_forward output_shape points=1 hidden
 # Hidden tests of model_forward (1 point): the shape of the logits for other networks.
-### BEGIN HIDDEN TESTS
 def _conv_same_reference(A, W):
     """Stride-1 'same' convolution without bias, float64: one matrix product per kernel offset."""
     f = W.shape[0]
@@ -823,11 +810,9 @@ for _arch, _m, _case in _NETS:
     check(isinstance(_result, (tuple, list)) and len(_result) == 2, "model_forward must return a pair (Z3, caches)")
     check(np.shape(_result[0]) == (_m, _arch["n_classes"]),
           f"model_forward, {_case}: Z3 must have shape (m, n_classes)")
-### END HIDDEN TESTS
 
-# %% nbgrader={"grade": true, "grade_id": "test_model_forward_fresh_inputs", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# %% test model_forward fresh_inputs points=1 hidden
 # Hidden tests of model_forward (1 point): the logits for other networks, in float64 and float32.
-### BEGIN HIDDEN TESTS
 _rng = np.random.default_rng(51283)
 for _arch, _m, _case in _NETS:
     for _dtype in (np.float64, np.float32):
@@ -838,12 +823,10 @@ for _arch, _m, _case in _NETS:
         _tol = 1e-7 if _dtype == np.float64 else 1e-4
         check_close_quietly(_result[0], _forward_reference(_X, _P, _arch)[0],
                             f"model_forward, {_case} ({np.dtype(_dtype).name}): Z3", rtol=_tol, atol=_tol)
-### END HIDDEN TESTS
 
-# %% nbgrader={"grade": true, "grade_id": "test_model_forward_caches", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# %% test model_forward caches points=2 hidden
 # Hidden tests of model_forward (2 points): the caches hold what each layer returned, for the
 # backward pass.
-### BEGIN HIDDEN TESTS
 def _layer_caches(X, P, arch):
     """The caches the fast layers return along the network, as model_forward must keep them."""
     same = {"stride": 1, "pad": "same"}
@@ -888,12 +871,10 @@ for _arch, _m, _case in _NETS[:2]:
         check(_same_content(_caches[_key], _want[_key]),
               f"model_forward, {_case}: caches['{_key}'] is not the cache its layer returned"
               + (" (the shape of P2)" if _key == "flatten" else ""))
-### END HIDDEN TESTS
 
-# %% nbgrader={"grade": true, "grade_id": "test_model_forward_dropout", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# %% test model_forward dropout points=1 hidden
 # Hidden tests of model_forward (1 point): dropout on the flattened features with a dropout_seed,
 # and none without one (as in predict).
-### BEGIN HIDDEN TESTS
 _rng = np.random.default_rng(30517)
 for (_arch, _m, _case), _keep, _seed in zip(_NETS, (0.5, 0.75, 0.3), (8, 21, 5)):
     _arch = dict(_arch, keep_prob=_keep)
@@ -905,7 +886,6 @@ for (_arch, _m, _case), _keep, _seed in zip(_NETS, (0.5, 0.75, 0.3), (8, 21, 5))
                         f"model_forward, {_case}, keep_prob {_keep} with a dropout_seed: Z3")
     check_close_quietly(model_forward(_X, _P, dict(_arch))[0], _forward_reference(_X, _P, _arch)[0],
                         f"model_forward, {_case}, keep_prob {_keep} without a dropout_seed (predicting: no dropout): Z3")
-### END HIDDEN TESTS
 
 # %% [markdown]
 # ### 3.5 - The cost
@@ -932,7 +912,7 @@ for (_arch, _m, _case), _keep, _seed in zip(_NETS, (0.5, 0.75, 0.3), (8, 21, 5))
 # **Exercise 5 - `compute_cost`** (4 points). Return the cost as a Python `float` and its
 # gradient `dZ3`.
 
-# %% nbgrader={"grade": false, "grade_id": "compute_cost", "locked": false, "schema_version": 3, "solution": true, "task": false}
+# %% answer compute_cost
 def compute_cost(Z3, Y):
     """
     The cost of a batch, the mean softmax cross-entropy, and its gradient.
@@ -957,7 +937,7 @@ def compute_cost(Z3, Y):
     return cost, dZ3
 
 
-# %% nbgrader={"grade": true, "grade_id": "test_compute_cost_published", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# %% test compute_cost published points=1
 # Public test of compute_cost with the published numbers (1 point): the cost
 @public_test("compute_cost", part="cost", uses=["one_hot"], last=False)
 def _():
@@ -971,7 +951,7 @@ def _():
     expect_close("compute_cost", "cost", cost, 1.2305135975343062,
                  hint="the cost is the mean of the losses of softmax_cross_entropy, not their sum")
 
-# %% nbgrader={"grade": true, "grade_id": "test_compute_cost_published_dZ3", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# %% test compute_cost published_dZ3 points=1
 # Public test of compute_cost with the published numbers (1 point): the gradient dZ3
 @public_test("compute_cost", part="dZ3", uses=["one_hot"])
 def _():
@@ -986,10 +966,9 @@ def _():
     expect_close("compute_cost", "dZ3[0]", dZ3[0], [-0.07974526, 0.00171723, 0.0335983, 0.01253603, 0.01406553, 0.01782816],
                  hint="the cost is a mean over m examples, so its gradient is softmax_cross_entropy's dZ divided by m")
 
-# %% nbgrader={"grade": true, "grade_id": "test_compute_cost_fresh_inputs", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# %% test compute_cost fresh_inputs points=1 hidden
 # Hidden tests of compute_cost (1 point): the cost of other batches: larger, a single example,
 # very large logits, float32.
-### BEGIN HIDDEN TESTS
 def _cost_reference(Z, Y):
     Z = np.asarray(Z, dtype=np.float64)
     shifted = Z - Z.max(axis=1, keepdims=True)
@@ -1011,12 +990,10 @@ for _Z, _y, _n, _case in _COST_CASES:
     _tol = 1e-5 if _Z.dtype == np.float32 else 1e-8
     check(np.isfinite(float(_cost)) and np.isclose(float(_cost), _cost_reference(_Z, _Y)[0], rtol=_tol, atol=_tol),
           f"compute_cost, {_case}: the cost is wrong. It is the mean over the examples of their losses")
-### END HIDDEN TESTS
 
-# %% nbgrader={"grade": true, "grade_id": "test_compute_cost_gradient", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# %% test compute_cost gradient points=1 hidden
 # Hidden tests of compute_cost (1 point): dZ3 is the gradient of the cost (checked against the
 # formula and numerically).
-### BEGIN HIDDEN TESTS
 for _Z, _y, _n, _case in _COST_CASES:
     _Y = (_y.reshape(-1, 1) == np.arange(_n)).astype(_Z.dtype)
     _result = compute_cost(_Z.copy(), _Y)
@@ -1029,7 +1006,6 @@ for _Z, _y, _n, _case in _COST_CASES:
         check(np.isclose(np.sum(np.asarray(_result[1], dtype=float) * _v),
                          directional_derivative(lambda z: _cost_reference(z, _Y)[0], _Z, _v), rtol=1e-5, atol=1e-8),
               f"compute_cost, {_case}: dZ3 does not match the numerical gradient of the cost")
-### END HIDDEN TESTS
 
 # %% [markdown]
 # ### 3.6 - The backward pass
@@ -1060,7 +1036,7 @@ for _Z, _y, _n, _case in _COST_CASES:
 #
 # **Exercise 6 - `model_backward`** (10 points).
 
-# %% nbgrader={"grade": false, "grade_id": "model_backward", "locked": false, "schema_version": 3, "solution": true, "task": false}
+# %% answer model_backward
 def model_backward(dZ3, caches):
     """
     Backward pass of the network: the gradients of the cost with respect to every parameter.
@@ -1098,7 +1074,7 @@ def model_backward(dZ3, caches):
     return grads
 
 
-# %% nbgrader={"grade": true, "grade_id": "test_model_backward_published", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# %% test model_backward published points=1
 # Public test of model_backward with the published numbers (1 point): the dense layer's dW3 and db3
 @public_test("model_backward", part="dW3 and db3", uses=["initialize_parameters", "model_forward", "compute_cost", "one_hot"], last=False)
 def _():
@@ -1116,7 +1092,7 @@ def _():
     expect_close("model_backward", "db3", grads["db3"], [[-0.16661767, 0.16289606, -0.28080733, 0.10571314, 0.47944123, -0.30062543]],
                  hint="dense_backward(dZ3, caches['fc']) gives dF, dW3, db3")
 
-# %% nbgrader={"grade": true, "grade_id": "test_model_backward_published_dW2", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# %% test model_backward published_dW2 points=1
 # Public test of model_backward with the published numbers (1 point): dW2, the second convolution
 @public_test("model_backward", part="dW2", uses=["initialize_parameters", "model_forward", "compute_cost", "one_hot"], last=False)
 def _():
@@ -1133,7 +1109,7 @@ def _():
                  hint="undo the flattening with dF.reshape(caches['flatten']), then pool_backward, relu_backward and "
                       "conv_backward with the caches of the second block")
 
-# %% nbgrader={"grade": true, "grade_id": "test_model_backward_published_dW1", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# %% test model_backward published_dW1 points=1
 # Public test of model_backward with the published numbers (1 point): dW1, the first convolution
 @public_test("model_backward", part="dW1", uses=["initialize_parameters", "model_forward", "compute_cost", "one_hot"])
 def _():
@@ -1149,10 +1125,9 @@ def _():
     expect_close("model_backward", "dW1[0, 0, 0]", grads["dW1"][0, 0, 0], [0.50187219, -0.07739486, 0.21794839, -0.16129455],
                  hint="the first block: pool_backward, relu_backward, conv_backward with caches 'pool1', 'relu1', 'conv1'")
 
-# %% nbgrader={"grade": true, "grade_id": "test_model_backward_dense", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# %% test model_backward dense points=2 hidden
 # Hidden tests of model_backward (2 points): dW3 and db3 on other networks, and a gradient check
 # of the cost with respect to W3 and b3.
-### BEGIN HIDDEN TESTS
 def _backward_case(arch, m, rng, dtype=np.float64):
     """Inputs, parameters, the grader's caches and dZ3 for one network."""
     X = rng.random((m,) + arch["input_shape"]).astype(dtype)
@@ -1195,27 +1170,21 @@ def _gradient_check_model_backward(parameter_names, seed):
 
 _check_model_backward(("dW3", "db3"), seed=95153)
 _gradient_check_model_backward(("W3", "b3"), seed=27361)
-### END HIDDEN TESTS
 
-# %% nbgrader={"grade": true, "grade_id": "test_model_backward_conv2", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# %% test model_backward conv2 points=2 hidden
 # Hidden tests of model_backward (2 points): dW2, the gradient of the second convolution, on other
 # networks in float64 and float32, and a gradient check.
-### BEGIN HIDDEN TESTS
 _check_model_backward(("dW2",), seed=16057, dtypes=(np.float64, np.float32))
 _gradient_check_model_backward(("W2",), seed=27367)
-### END HIDDEN TESTS
 
-# %% nbgrader={"grade": true, "grade_id": "test_model_backward_conv1", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# %% test model_backward conv1 points=2 hidden
 # Hidden tests of model_backward (2 points): dW1, the gradient of the first convolution, on other
 # networks in float64 and float32, and a gradient check.
-### BEGIN HIDDEN TESTS
 _check_model_backward(("dW1",), seed=16063, dtypes=(np.float64, np.float32))
 _gradient_check_model_backward(("W1",), seed=27373)
-### END HIDDEN TESTS
 
-# %% nbgrader={"grade": true, "grade_id": "test_model_backward_dropout", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# %% test model_backward dropout points=1 hidden
 # Hidden tests of model_backward (1 point): the gradients of a network trained with dropout.
-### BEGIN HIDDEN TESTS
 _rng = np.random.default_rng(61403)
 for (_arch, _m, _case), _keep, _seed in zip(_NETS, (0.5, 0.6, 0.4), (3, 14, 9)):
     _arch = dict(_arch, keep_prob=_keep)
@@ -1230,7 +1199,6 @@ for (_arch, _m, _case), _keep, _seed in zip(_NETS, (0.5, 0.6, 0.4), (3, 14, 9)):
     check(isinstance(_grads, dict), "model_backward must return a dictionary of gradients")
     for _name in ("dW3", "db3", "dW2", "dW1"):
         check_close_quietly(_grads.get(_name), _want[_name], f"model_backward, {_case}, with dropout: {_name}")
-### END HIDDEN TESTS
 
 # %% [markdown]
 # ## 4 - Training
@@ -1252,7 +1220,7 @@ for (_arch, _m, _case), _keep, _seed in zip(_NETS, (0.5, 0.6, 0.4), (3, 14, 9)):
 # **Exercise 7 - `random_mini_batches`** (5 points). The permutation is given: draw nothing
 # else from the generator.
 
-# %% nbgrader={"grade": false, "grade_id": "random_mini_batches", "locked": false, "schema_version": 3, "solution": true, "task": false}
+# %% answer random_mini_batches
 def random_mini_batches(X, Y, mini_batch_size=64, seed=0):
     """
     Shuffle (X, Y) with one permutation and cut them into mini-batches.
@@ -1288,7 +1256,7 @@ def random_mini_batches(X, Y, mini_batch_size=64, seed=0):
     return mini_batches
 
 
-# %% nbgrader={"grade": true, "grade_id": "test_random_mini_batches_published", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# %% test random_mini_batches published points=1
 # Public test of random_mini_batches with the published numbers (1 point)
 @public_test("random_mini_batches", uses=["one_hot"])
 def _():
@@ -1310,9 +1278,8 @@ def _():
                  np.concatenate([np.argmax(b[1], axis=1) for b in mini_batches]), published_order % 3,
                  hint="each image keeps its label: shuffle Y with the same permutation as X")
 
-# %% nbgrader={"grade": true, "grade_id": "test_random_mini_batches_sizes", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# %% test random_mini_batches sizes points=1 hidden
 # Hidden tests of random_mini_batches (1 point): the number and sizes of the mini-batches.
-### BEGIN HIDDEN TESTS
 def _labelled_examples(m, n_classes, rng):
     """Images whose pixels all hold the example's number, and random one-hot labels."""
     X = np.arange(m, dtype=np.float64).reshape(m, 1, 1, 1) * np.ones((1, 3, 2, 2))
@@ -1330,11 +1297,9 @@ for _m, _size, _case in _BATCH_CASES:
     check([len(b[0]) if isinstance(b, (list, tuple)) and len(b) == 2 else -1 for b in _batches] == _want
           and all(len(b[1]) == len(b[0]) for b in _batches),
           f"random_mini_batches, {_case}: the number or the sizes of the mini-batches are wrong")
-### END HIDDEN TESTS
 
-# %% nbgrader={"grade": true, "grade_id": "test_random_mini_batches_pairs", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# %% test random_mini_batches pairs points=1 hidden
 # Hidden tests of random_mini_batches (1 point): every image keeps its label.
-### BEGIN HIDDEN TESTS
 _rng = np.random.default_rng(49201)
 for _m, _size, _case in _BATCH_CASES:
     _X, _Y, _y = _labelled_examples(_m, 5, _rng)
@@ -1346,12 +1311,10 @@ for _m, _size, _case in _BATCH_CASES:
         check(np.shape(_bY) == (len(_ids), 5) and np.array_equal(np.asarray(_bY), _Y[_ids]),
               f"random_mini_batches, {_case}: some images are paired with another image's label. "
               "Shuffle X and Y with the same permutation")
-### END HIDDEN TESTS
 
-# %% nbgrader={"grade": true, "grade_id": "test_random_mini_batches_every_example_once", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# %% test random_mini_batches every_example_once points=1 hidden
 # Hidden tests of random_mini_batches (1 point): the mini-batches hold every image exactly once,
 # shuffled.
-### BEGIN HIDDEN TESTS
 _rng = np.random.default_rng(50227)
 for _m, _size, _case in _BATCH_CASES + [(40, 8, "40 examples")]:
     _X, _Y, _y = _labelled_examples(_m, 3, _rng)
@@ -1363,12 +1326,10 @@ for _m, _size, _case in _BATCH_CASES + [(40, 8, "40 examples")]:
           f"random_mini_batches, {_case}: the mini-batches must hold every example exactly once")
     if _m >= 20:
         check(not np.array_equal(_ids, np.arange(_m)), f"random_mini_batches, {_case}: the examples are not shuffled")
-### END HIDDEN TESTS
 
-# %% nbgrader={"grade": true, "grade_id": "test_random_mini_batches_shuffle", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# %% test random_mini_batches shuffle points=1 hidden
 # Hidden tests of random_mini_batches (1 point): the order follows the permutation drawn from
 # the seed.
-### BEGIN HIDDEN TESTS
 _rng = np.random.default_rng(61129)
 for (_m, _size, _case), _seed in zip(_BATCH_CASES, (13, 29, 31, 37)):
     _X, _Y, _y = _labelled_examples(_m, 4, _rng)
@@ -1380,7 +1341,6 @@ for (_m, _size, _case), _seed in zip(_BATCH_CASES, (13, 29, 31, 37)):
     check(len(_got) == len(range(0, _m, _size)) and all(np.array_equal(g, _order[k * _size:(k + 1) * _size])
                                                         for k, g in enumerate(_got)),
           f"random_mini_batches, {_case}: the mini-batches do not follow the given permutation")
-### END HIDDEN TESTS
 
 # %% [markdown]
 # ### 4.2 - Adam
@@ -1424,7 +1384,7 @@ for (_m, _size, _case), _seed in zip(_BATCH_CASES, (13, 29, 31, 37)):
 #
 # **Exercise 8 - `train_model`** (8 points).
 
-# %% nbgrader={"grade": false, "grade_id": "train_model", "locked": false, "schema_version": 3, "solution": true, "task": false}
+# %% answer train_model
 def train_model(X_train, Y_train, architecture, learning_rate=0.009, num_epochs=100, mini_batch_size=64,
                 seed=0, print_cost=False):
     """
@@ -1480,7 +1440,7 @@ def train_model(X_train, Y_train, architecture, learning_rate=0.009, num_epochs=
     return parameters, costs
 
 
-# %% nbgrader={"grade": true, "grade_id": "test_train_model_published", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# %% test train_model published points=1
 # Public test of train_model with the published numbers (1 point): the epoch costs of a tiny
 # network on 12 images
 @public_test("train_model", part="costs", uses=["one_hot", "initialize_parameters", "model_forward", "compute_cost", "model_backward", "random_mini_batches"], last=False)
@@ -1498,7 +1458,7 @@ def _():
                  hint="weight every batch's cost by its size: epoch_cost += cost * batch size / m; shuffle each epoch "
                       "with seed + 1 + epoch; initialise with initialize_parameters(architecture, seed)")
 
-# %% nbgrader={"grade": true, "grade_id": "test_train_model_published_parameters", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# %% test train_model published_parameters points=1
 # Public test of train_model with the published numbers (1 point): the trained parameters
 @public_test("train_model", part="parameters", uses=["one_hot", "initialize_parameters", "model_forward", "compute_cost", "model_backward", "random_mini_batches"])
 def _():
@@ -1514,9 +1474,8 @@ def _():
     expect_close("train_model", "W3[0] after training", parameters["W3"][0], [0.01916775, 0.5204721, -0.25375932], rtol=1e-4, atol=1e-6,
                  hint="for every mini-batch: model_forward, compute_cost, model_backward, adam_update with learning_rate")
 
-# %% nbgrader={"grade": true, "grade_id": "test_train_model_costs", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# %% test train_model costs points=2 hidden
 # Hidden tests of train_model (2 points): the epoch costs on other data, networks and settings.
-### BEGIN HIDDEN TESTS
 def _train_reference(X, Y, arch, learning_rate, num_epochs, mini_batch_size, seed):
     """Mini-batch Adam with the grader's functions: (parameters, epoch costs)."""
     parameters = initialize_parameters(arch, seed)
@@ -1556,11 +1515,9 @@ for _case in _TRAIN_CASES:
     check(np.shape(_result[1]) == (_epochs,), f"train_model, {_name}: costs must hold one number per epoch")
     check_close_quietly(_result[1], _train_reference(_X, _Y, _arch, _lr, _epochs, _size, _seed)[1],
                         f"train_model, {_name}: the epoch costs", rtol=1e-4, atol=1e-6)
-### END HIDDEN TESTS
 
-# %% nbgrader={"grade": true, "grade_id": "test_train_model_parameters", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# %% test train_model parameters points=1 hidden
 # Hidden tests of train_model (1 point): the trained parameters on other data, networks and settings.
-### BEGIN HIDDEN TESTS
 _rng = np.random.default_rng(83177)
 for _case in _TRAIN_CASES:
     _arch, _m, _lr, _epochs, _size, _seed, _name = _case
@@ -1572,12 +1529,10 @@ for _case in _TRAIN_CASES:
     for _name_p in ("W1", "W2", "W3", "b3"):
         check_close_quietly(_result[0].get(_name_p), _want[_name_p],
                             f"train_model, {_name}: the trained {_name_p}", rtol=1e-3, atol=1e-5)
-### END HIDDEN TESTS
 
-# %% nbgrader={"grade": true, "grade_id": "test_train_model_dropout", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# %% test train_model dropout points=1 hidden
 # Hidden tests of train_model (1 point): a network with dropout: the trained parameters (the epoch
 # costs are graded on their own).
-### BEGIN HIDDEN TESTS
 _rng = np.random.default_rng(47711)
 _case = (dict(_TRAIN_CASES[0][0], keep_prob=0.5),) + _TRAIN_CASES[0][1:6] + ("a network with dropout (keep_prob 0.5)",)
 _arch, _m, _lr, _epochs, _size, _seed, _name = _case
@@ -1589,12 +1544,10 @@ check(isinstance(_result[0], dict), f"train_model, {_name}: parameters must be a
 for _name_p in ("W1", "W2", "W3", "b3"):
     check_close_quietly(_result[0].get(_name_p), _want_parameters[_name_p], f"train_model, {_name}: the trained {_name_p} (pass dropout_seed to model_forward)",
                         rtol=1e-3, atol=1e-5)
-### END HIDDEN TESTS
 
-# %% nbgrader={"grade": true, "grade_id": "test_train_model_learns", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# %% test train_model learns points=2 hidden
 # Hidden tests of train_model (2 points): on an easy problem, training drives the cost down and
 # the network learns to classify.
-### BEGIN HIDDEN TESTS
 _rng = np.random.default_rng(94201)
 _EASY = {"input_shape": (8, 8, 1), "f1": 3, "n_C1": 4, "pool1": 2, "f2": 2, "n_C2": 4, "pool2": 2, "n_classes": 3}
 _y = np.repeat(np.arange(3), 16)
@@ -1609,7 +1562,6 @@ check(_costs.size == 12 and np.all(np.isfinite(_costs)), "train_model on an easy
 check(_costs[-1] < 0.5 * _costs[0], "train_model on an easy problem: the cost does not go down enough")
 check(np.mean(np.argmax(model_forward(_X, _result[0], _EASY)[0], axis=1) == _y) >= 0.9,
       "train_model on an easy problem: the trained network does not classify the training images")
-### END HIDDEN TESTS
 
 # %% [markdown]
 # ### 4.4 - Training the course's network
@@ -1619,11 +1571,11 @@ check(np.mean(np.argmax(model_forward(_X, _result[0], _EASY)[0], axis=1) == _y) 
 # laptop (the first convolution does most of the work). The cost printed every 10 epochs should
 # fall from about 1.8 (a guess among six classes: log 6 ≈ 1.79) to around 0.3.
 
-# %% nbgrader={"grade": false, "grade_id": "train_course_model", "locked": true, "schema_version": 3, "solution": false, "task": false} tags=["illustration", "raises-exception"]
+# %% locked train_course_model illustration raises-exception
 course_parameters, course_costs = train_model(X_train, Y_train, COURSE_MODEL, learning_rate=0.009,
                                               num_epochs=100, mini_batch_size=64, seed=0, print_cost=True)
 
-# %% nbgrader={"grade": false, "grade_id": "figure_cost_curve", "locked": true, "schema_version": 3, "solution": false, "task": false} tags=["illustration", "raises-exception"]
+# %% locked figure_cost_curve illustration raises-exception
 show_cost_curve(course_costs, learning_rate=0.009, title="the course's network: cost per epoch (learning rate 0.009)")
 plt.show()
 
@@ -1643,7 +1595,7 @@ plt.show()
 #
 # **Exercise 9 - `predict`** (3 points).
 
-# %% nbgrader={"grade": false, "grade_id": "predict", "locked": false, "schema_version": 3, "solution": true, "task": false}
+# %% answer predict
 def predict(X, parameters, architecture, batch_size=128):
     """
     The predicted class of every image.
@@ -1668,7 +1620,7 @@ def predict(X, parameters, architecture, batch_size=128):
     return np.concatenate(predictions)
 
 
-# %% nbgrader={"grade": true, "grade_id": "test_predict_published", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# %% test predict published points=1
 # Public test of predict with the published numbers (1 point)
 @public_test("predict", uses=["initialize_parameters", "model_forward"])
 def _():
@@ -1684,9 +1636,8 @@ def _():
     expect_equal("predict", "predictions", predictions, [4, 3, 4, 4, 3, 3, 4],
                  hint="the largest logit of each row: np.argmax along axis 1, not axis 0")
 
-# %% nbgrader={"grade": true, "grade_id": "test_predict_fresh_inputs", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# %% test predict fresh_inputs points=2 hidden
 # Hidden tests of predict (2 points): other networks, a single image, more images than batch_size.
-### BEGIN HIDDEN TESTS
 _rng = np.random.default_rng(15173)
 for (_arch, _m, _case), _count, _size in zip(_NETS, (1, 300, 5), (128, 128, 2)):
     _X = _rng.random((_count,) + _arch["input_shape"])
@@ -1697,7 +1648,6 @@ for (_arch, _m, _case), _count, _size in zip(_NETS, (1, 300, 5), (128, 128, 2)):
           f"predict, {_case}: the predictions must be a NumPy array of integers")
     check(np.array_equal(_predictions, np.argmax(_forward_reference(_X, _P, _arch)[0], axis=1)),
           f"predict, {_case}, {_count} image(s): some predictions are wrong (or the shape is)")
-### END HIDDEN TESTS
 
 # %% [markdown]
 # How well did training go? The **accuracy** is the fraction of images whose prediction is
@@ -1706,7 +1656,7 @@ for (_arch, _m, _case), _count, _size in zip(_NETS, (1, 300, 5), (128, 128, 2)):
 # overfitting. The original course reported about 0.94 on the training set and 0.78 on the test
 # set for this network, and the result moves by a few points from one seed to another.
 
-# %% nbgrader={"grade": false, "grade_id": "accuracy", "locked": true, "schema_version": 3, "solution": false, "task": false} tags=["illustration", "raises-exception"]
+# %% locked accuracy illustration raises-exception
 predictions_train = predict(X_train, course_parameters, COURSE_MODEL)
 predictions_test = predict(X_test, course_parameters, COURSE_MODEL)
 print(f"Train accuracy: {np.mean(predictions_train == y_train):.4f}")
@@ -1733,7 +1683,7 @@ print(f"Test accuracy:  {np.mean(predictions_test == y_test):.4f}")
 # over the examples is fine; `np.bincount(n_classes * y_true + y_pred, minlength=n_classes ** 2)`
 # does it in one step.
 
-# %% nbgrader={"grade": false, "grade_id": "confusion_matrix", "locked": false, "schema_version": 3, "solution": true, "task": false}
+# %% answer confusion_matrix
 def confusion_matrix(y_true, y_pred, n_classes):
     """
     Count the predictions of every class for the examples of every class.
@@ -1759,7 +1709,7 @@ def confusion_matrix(y_true, y_pred, n_classes):
     return matrix
 
 
-# %% nbgrader={"grade": true, "grade_id": "test_confusion_matrix_published", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# %% test confusion_matrix published points=1
 # Public test of confusion_matrix with the published numbers (1 point)
 @public_test("confusion_matrix")
 def _():
@@ -1773,9 +1723,8 @@ def _():
     expect_equal("confusion_matrix", "matrix", matrix, [[2, 0, 0], [0, 1, 2], [0, 1, 2]],
                  hint="rows are the true labels, columns the predictions: add 1 to matrix[t, p] for t, p in zip(y_true, y_pred)")
 
-# %% nbgrader={"grade": true, "grade_id": "test_confusion_matrix_fresh_inputs", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# %% test confusion_matrix fresh_inputs points=2 hidden
 # Hidden tests of confusion_matrix (2 points): other labels, classes that never occur, one example.
-### BEGIN HIDDEN TESTS
 _rng = np.random.default_rng(26189)
 for _t, _p, _n, _case in [(_rng.integers(0, 6, 50), _rng.integers(0, 6, 50), 6, "50 examples, 6 classes"),
                           (np.array([1, 1, 3]), np.array([3, 1, 1]), 5, "classes that never occur"),
@@ -1791,9 +1740,8 @@ for _t, _p, _n, _case in [(_rng.integers(0, 6, 50), _rng.integers(0, 6, 50), 6, 
           f"confusion_matrix, {_case}: the counts must be whole numbers")
     check(np.array_equal(_matrix, _want),
           f"confusion_matrix, {_case}: some counts are wrong (rows are the true labels, columns the predictions)")
-### END HIDDEN TESTS
 
-# %% nbgrader={"grade": false, "grade_id": "figure_confusion_matrix", "locked": true, "schema_version": 3, "solution": false, "task": false} tags=["illustration", "raises-exception"]
+# %% locked figure_confusion_matrix illustration raises-exception
 show_confusion_matrix(confusion_matrix(y_test, predictions_test, 6),
                       title=f"test set: accuracy {np.mean(predictions_test == y_test):.3f}")
 plt.show()
@@ -1803,7 +1751,7 @@ plt.show()
 # folded, a finger hidden behind another); others are plain mistakes that a bigger network
 # avoids (section 6).
 
-# %% nbgrader={"grade": false, "grade_id": "figure_misclassified", "locked": true, "schema_version": 3, "solution": false, "task": false} tags=["illustration", "raises-exception"]
+# %% locked figure_misclassified illustration raises-exception
 show_misclassified(X_test_orig, y_test, predictions_test, max_images=12)
 plt.show()
 
@@ -1813,7 +1761,7 @@ plt.show()
 # training some respond to edges in one direction or to a colour contrast, like skin against
 # the light background.
 
-# %% nbgrader={"grade": false, "grade_id": "figure_filters", "locked": true, "schema_version": 3, "solution": false, "task": false} tags=["illustration", "raises-exception"]
+# %% locked figure_filters illustration raises-exception
 show_filters(initialize_parameters(COURSE_MODEL, seed=0)["W1"], title="W1 before training (seed 0)")
 plt.show()
 show_filters(course_parameters["W1"], title="W1 after 100 epochs")
@@ -1843,7 +1791,7 @@ plt.show()
 # %%
 train_bigger_model = False
 
-# %% nbgrader={"grade": false, "grade_id": "train_bigger_model", "locked": true, "schema_version": 3, "solution": false, "task": false} tags=["illustration", "raises-exception"]
+# %% locked train_bigger_model illustration raises-exception
 show_architecture(BIGGER_MODEL, title="the bigger network (BIGGER_MODEL)")
 plt.show()
 if train_bigger_model:
