@@ -1,7 +1,8 @@
 """Build everything that is generated from ``source/``: one command, never edited by hand.
 
     notebooks/<a>/<a>.py  --cellheaders, jupytext-->  source/<a>/<a>.ipynb   (the instructor's notebook)
-    notebooks/shared/*.py  --copied-->   source/<a>/             (modules every notebook imports)
+    notebooks/shared/*.py, notebooks/<a>/*.py  --copied-->  source/<a>/  (the modules it imports;
+                          not the grader-only audit_spec.py and grading.py)
     source/<a>            --nbgrader generate_assignment-->  release/<a>    (students)
     source/<a>            --nbgrader generate_solution-->    solutions/<a>  (after the deadline)
     release + samples/<a>.py  -->  submitted/<student>/<a>/<a>.ipynb        (sample class)
@@ -57,13 +58,9 @@ def nbgrader(*args: str) -> None:
         raise RuntimeError(f"nbgrader {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
 
 
-def shared_modules(root: Path) -> list[Path]:
-    """Modules that every assignment gets a copy of (the checks behind the test messages)."""
-    return sorted((root / "notebooks" / "shared").glob("*.py"))
-
-
 def build_source(paths: Paths) -> bool:
-    """The source notebook from its text twin, the shared modules and the data sets next to it."""
+    """The source notebook from its text twin, its modules and the data sets next to it; nothing
+    else stays in source/<a>/ (it is generated entirely)."""
     from coursekit.pipeline import load_config
     config = load_config(paths.root)
     if datasets.missing(config, paths.assignment):
@@ -71,7 +68,12 @@ def build_source(paths: Paths) -> bool:
         print(f"warning: {datasets.missing(config, paths.assignment)}", file=sys.stderr)
     else:
         datasets.fill(config, paths.assignment, paths.source_dir)
-    for module in shared_modules(paths.root):
+    paths.source_dir.mkdir(parents=True, exist_ok=True)
+    wanted = {paths.source.name, *(module.name for module in paths.modules)}
+    for stale in paths.source_dir.iterdir():
+        if stale.is_file() and stale.name not in wanted:
+            stale.unlink()
+    for module in paths.modules:
         target = paths.source_dir / module.name
         if not target.exists() or target.read_bytes() != module.read_bytes():
             shutil.copyfile(module, target)

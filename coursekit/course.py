@@ -15,6 +15,7 @@ def course_root(start: Path | None = None) -> Path:
 
 
 ROOT = course_root()
+GRADER_ONLY = ("audit_spec.py", "grading.py")   # in notebooks/<a>/: for the grader, never copied to source/
 
 
 @dataclass(frozen=True)
@@ -24,9 +25,21 @@ class Paths:
     root: Path = ROOT
 
     @property
+    def notebook_dir(self) -> Path:
+        """What the instructor writes: the notebook's text, its modules, the grader-only files."""
+        return self.root / "notebooks" / self.assignment
+
+    @property
     def text(self) -> Path:
-        """The plain-text twin of the source notebook (jupytext percent format)."""
-        return self.root / "notebooks" / self.assignment / f"{self.assignment}.py"
+        """The plain-text twin of the source notebook (jupytext percent format, short headers)."""
+        return self.notebook_dir / f"{self.assignment}.py"
+
+    @property
+    def modules(self) -> list[Path]:
+        """The modules the notebook imports, copied next to it: ``notebooks/shared/*.py`` and the
+        assignment's own ``notebooks/<a>/*.py`` but its text and the grader-only files."""
+        own = [p for p in self.notebook_dir.glob("*.py") if p != self.text and p.name not in GRADER_ONLY]
+        return sorted([*(self.root / "notebooks" / "shared").glob("*.py"), *own], key=lambda p: p.name)
 
     @property
     def source_dir(self) -> Path:

@@ -8,8 +8,8 @@ import nbformat
 import pytest
 
 from coursekit.assignment import Assignment, nbgrader_meta
-from coursekit.build import notebook_from_text, shared_modules
-from coursekit.course import assignments
+from coursekit.build import notebook_from_text
+from coursekit.course import GRADER_ONLY, Paths, assignments
 from tests.conftest import REPO, copy_course, fill_data_or_skip, run
 
 ASSIGNMENTS = assignments(REPO)
@@ -25,9 +25,13 @@ def test_source_notebook_is_built_from_its_text_twin(name):
     built = nbformat.writes(notebook_from_text(REPO / "notebooks" / name / f"{name}.py")) + "\n"
     assert (REPO / "source" / name / f"{name}.ipynb").read_text() == built, \
         "source/ is out of date: run `python -m coursekit build`"
-    for module in shared_modules(REPO):
+    modules = Paths(name, REPO).modules
+    assert {p.name for p in modules} >= {"checks.py"} and not {p.name for p in modules} & set(GRADER_ONLY)
+    for module in modules:
         assert (REPO / "source" / name / module.name).read_bytes() == module.read_bytes(), \
-            f"source/{name}/{module.name} differs from notebooks/shared/: run `python -m coursekit build`"
+            f"source/{name}/{module.name} differs from {module.relative_to(REPO)}: run `python -m coursekit build`"
+    assert set(files(REPO / "source" / name)) == {f"{name}.ipynb", *(p.name for p in modules)}, \
+        f"source/{name}/ holds files notebooks/ does not make: run `python -m coursekit build`"
 
 
 @pytest.mark.parametrize("name", ASSIGNMENTS)
