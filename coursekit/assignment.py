@@ -3,12 +3,16 @@
 The source notebook is the one source of truth: its answer cells (nbgrader solution cells whose
 grade_id names the function they define) give the graded functions and their reference
 solutions; its test cells (grade_id ``test_<function>...``) give the tests, hidden parts
-included; cells tagged ``illustration`` only draw figures and are not run at grading.
+included; cells tagged ``illustration`` only draw figures and are not run at grading. The
+assignment's grader-only module (``notebooks/<a>/grading.py``: references, tolerances, shared
+checks of the hidden tests) joins the reference namespace as ``grading``; it is never copied to
+``source/``, so it is never released nor visible in the sandbox.
 """
 from __future__ import annotations
 
 import ast
 import contextlib
+import importlib.util
 import io
 import os
 import sys
@@ -22,6 +26,7 @@ import nbformat
 ILLUSTRATION_TAG = "illustration"
 HIDDEN_BEGIN, HIDDEN_END = "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"   # nbgrader's delimiters (in a line)
 DATA_FOLDER = "datasets"          # data next to a notebook: mounted read-only, never copied
+GRADING_MODULE = "grading"        # notebooks/<a>/grading.py, as the test cells name it
 
 
 def nbgrader_meta(cell: Any) -> dict:
@@ -129,14 +134,22 @@ class Assignment:
         folder = self.directory / DATA_FOLDER
         return [(str(folder), DATA_FOLDER)] if folder.is_dir() else []
 
+    @property
+    def grading_path(self) -> Path:
+        """The grader-only module: ``notebooks/<a>/grading.py`` of the course (source/<a>/../..)."""
+        return self.directory.parent.parent / "notebooks" / self.name / f"{GRADING_MODULE}.py"
+
     @cached_property
     def reference(self) -> dict[str, Any]:
-        """The namespace of the source notebook as the grader runs it: imports and solutions."""
+        """The namespace of the source notebook as the grader runs it: imports and solutions,
+        and the grader-only module as ``grading`` when the assignment has one."""
         ns: dict[str, Any] = {"__name__": "__reference__"}
         with _importable(self.directory), _working_directory(self.directory), \
                 contextlib.redirect_stdout(io.StringIO()):
             for source in self.grader_cells:
                 exec(compile(source, f"<reference {self.name}>", "exec"), ns)
+            if self.grading_path.exists():
+                ns[GRADING_MODULE] = _load_module(self.grading_path, f"{GRADING_MODULE}_{self.name}")
         return ns
 
 
@@ -155,6 +168,15 @@ def _helpers_called(source: str, function: str, functions: list[str]) -> list[st
         if isinstance(node, ast.FunctionDef) and node.name == function:
             names |= {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
     return [f for f in functions if f in names and f != function]
+
+
+def _load_module(path: Path, name: str) -> Any:
+    """A module from its file, not registered in sys.modules (it imports the notebook's modules)."""
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None, path
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 @contextlib.contextmanager

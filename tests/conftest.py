@@ -76,6 +76,14 @@ def fill_data_or_skip(assignment: str) -> None:
     datasets.fill(config, assignment, REPO / "source" / assignment)
 
 
+def grader_only_lines(assignment: str) -> list[str]:
+    """The code lines of notebooks/<a>/grading.py (longer than 30 characters, not imports): none
+    may reach what students get (release, worked solutions, feedback)."""
+    path = REPO / "notebooks" / assignment / "grading.py"
+    lines = {line.strip() for line in path.read_text().splitlines()} if path.exists() else set()
+    return sorted(line for line in lines if len(line) > 30 and not line.startswith(("from ", "import ")))
+
+
 def copy_course(target: Path, students: list[str] | None = None) -> Path:
     """The tracked course files in ``target`` (no gradebook, nothing graded)."""
     target.mkdir(parents=True, exist_ok=True)

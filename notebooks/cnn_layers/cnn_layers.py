@@ -296,7 +296,7 @@ for _f, _c, _dtype, _case in [(2, 5, np.float64, "2 x 2 x 5 window"),
     _W = _rng.standard_normal((_f, _f, _c)).astype(_dtype)
     _b = (_rng.standard_normal((1, 1, 1)) - 2.0).astype(_dtype)
     _expected = np.sum(_a.astype(np.float64) * _W) + float(_b.reshape(()))
-    _tol = 1e-4 if _dtype == np.float32 else 1e-7
+    _tol = grading.tolerance(_dtype)
     _Z = conv_single_step(_a, _W, _b)
     try:
         _value = float(np.reshape(np.asarray(_Z, dtype=float), -1)[0]) if np.size(_Z) == 1 else None
@@ -485,34 +485,16 @@ def _():
 # %% test conv_forward output_shape points=2 hidden
 # Hidden tests of conv_forward (2 points): the output shape for non-square inputs, strides
 # that do not divide evenly, no padding, and padding wider than the filter.
-def _conv_reference(A, W, b, stride, pad):
-    """Plain reference: one matrix product per kernel offset over strided views."""
-    A = np.pad(np.asarray(A, dtype=np.float64), ((0, 0), (pad, pad), (pad, pad), (0, 0)))
-    f = W.shape[0]
-    n_H = (A.shape[1] - f) // stride + 1
-    n_W = (A.shape[2] - f) // stride + 1
-    Z = np.zeros((A.shape[0], n_H, n_W, W.shape[3]))
-    for di in range(f):
-        for dj in range(f):
-            Z += A[:, di:di + stride * (n_H - 1) + 1:stride, dj:dj + stride * (n_W - 1) + 1:stride, :] @ W[di, dj]
-    return Z + np.asarray(b, dtype=np.float64).reshape(1, 1, 1, -1)
-
-_CONV_CASES = [  # (A_prev shape, f, n_C, stride, pad, dtype, description)
-    ((2, 8, 5, 3), 3, 2, 2, 0, np.float64, "8 x 5 input, f = 3, stride 2, no padding"),
-    ((1, 6, 9, 2), 2, 3, 3, 1, np.float64, "6 x 9 input, f = 2, stride 3, pad 1"),
-    ((1, 4, 3, 1), 2, 1, 1, 3, np.float64, "4 x 3 input with one channel, pad 3 wider than the filter"),
-    ((2, 9, 7, 2), 2, 4, 3, 0, np.float64, "9 x 7 input, stride 3 larger than the filter f = 2"),
-    ((1, 5, 6, 3), 3, 2, 1, 1, np.float32, "float32 5 x 6 input, stride 1, pad 1"),
-]
 _rng = np.random.default_rng(11113)
-for _shape, _f, _nc, _s, _p, _dtype, _case in _CONV_CASES:
+for _shape, _f, _nc, _s, _p, _dtype, _case in grading.CONV_CASES:
     _A = _rng.standard_normal(_shape).astype(_dtype)
     _W = _rng.standard_normal((_f, _f, _shape[3], _nc)).astype(_dtype)
     _b = _rng.standard_normal((1, 1, 1, _nc)).astype(_dtype)
     _result = conv_forward(_A, _W, _b, {"stride": _s, "pad": _p})
     check(isinstance(_result, (tuple, list)) and len(_result) == 2,
           "conv_forward must return a pair (Z, cache)")
-    _expected_shape = (_shape[0], (_shape[1] - _f + 2 * _p) // _s + 1, (_shape[2] - _f + 2 * _p) // _s + 1, _nc)
+    _expected_shape = (_shape[0], grading.output_size(_shape[1], _f, _s, _p), grading.output_size(_shape[2], _f, _s, _p),
+                       _nc)
     check(np.shape(_result[0]) == _expected_shape,
           f"conv_forward, {_case}: the shape of Z is wrong. Use the floor formula for the height "
           "and for the width separately")
@@ -520,16 +502,14 @@ for _shape, _f, _nc, _s, _p, _dtype, _case in _CONV_CASES:
 # %% test conv_forward fresh_inputs points=1 hidden
 # Hidden tests of conv_forward (1 point): the values of Z on new inputs.
 _rng = np.random.default_rng(22229)
-for _shape, _f, _nc, _s, _p, _dtype, _case in _CONV_CASES:
+for _shape, _f, _nc, _s, _p, _dtype, _case in grading.CONV_CASES:
     _A = _rng.standard_normal(_shape).astype(_dtype)
     _W = _rng.standard_normal((_f, _f, _shape[3], _nc)).astype(_dtype)
     _b = (3.0 * _rng.standard_normal((1, 1, 1, _nc))).astype(_dtype)
     _result = conv_forward(_A, _W, _b, {"stride": _s, "pad": _p})
     check(isinstance(_result, (tuple, list)) and len(_result) == 2,
           "conv_forward must return a pair (Z, cache)")
-    _tol = 1e-4 if _dtype == np.float32 else 1e-7
-    check_close_quietly(_result[0], _conv_reference(_A, _W, _b, _s, _p), f"conv_forward, {_case}",
-                        rtol=_tol, atol=_tol)
+    grading.check_close(_result[0], grading.conv(_A, _W, _b, _s, _p), f"conv_forward, {_case}", _dtype)
 
 # %% test conv_forward cache points=1 hidden
 # Hidden test of conv_forward (1 point): the cache is (A_prev, W, b, hparameters).
@@ -562,9 +542,7 @@ for _shape, _f, _nc, _s, _p, _dtype, _case in [
     _result = conv_forward(_A, _W, _b, {"stride": _s, "pad": _p})
     check(isinstance(_result, (tuple, list)) and len(_result) == 2,
           "conv_forward must return a pair (Z, cache)")
-    _tol = 1e-4 if _dtype == np.float32 else 1e-7
-    check_close_quietly(_result[0], _conv_reference(_A, _W, _b, _s, _p), f"conv_forward, {_case}",
-                        rtol=_tol, atol=_tol)
+    grading.check_close(_result[0], grading.conv(_A, _W, _b, _s, _p), f"conv_forward, {_case}", _dtype)
 
 # %% [markdown]
 # ## 4 - Pooling layer
@@ -688,28 +666,14 @@ def _():
 # %% test pool_forward output_shape points=1 hidden
 # Hidden tests of pool_forward (1 point): output shapes for non-square inputs and uneven
 # strides.
-def _pool_reference(A, f, stride, mode):
-    """Plain reference: reduce over the f x f strided views."""
-    A = np.asarray(A, dtype=np.float64)
-    n_H = (A.shape[1] - f) // stride + 1
-    n_W = (A.shape[2] - f) // stride + 1
-    views = np.stack([A[:, di:di + stride * (n_H - 1) + 1:stride, dj:dj + stride * (n_W - 1) + 1:stride, :]
-                      for di in range(f) for dj in range(f)])
-    return views.max(axis=0) if mode == "max" else views.mean(axis=0)
-
-_POOL_CASES = [  # (A_prev shape, f, stride, dtype, description)
-    ((2, 7, 5, 3), 3, 1, np.float64, "7 x 5 input, overlapping windows f = 3, stride 1"),
-    ((1, 6, 8, 2), 2, 2, np.float64, "6 x 8 input, disjoint windows f = 2, stride 2"),
-    ((2, 9, 7, 1), 2, 3, np.float64, "9 x 7 input with one channel, stride 3 larger than f = 2"),
-    ((3, 8, 5, 4), 3, 2, np.float32, "float32 8 x 5 input, f = 3, stride 2"),
-]
 _rng = np.random.default_rng(44449)
-for _shape, _f, _s, _dtype, _case in _POOL_CASES:
+for _shape, _f, _s, _dtype, _case in grading.POOL_CASES:
     _A = _rng.standard_normal(_shape).astype(_dtype)
     for _mode in ("max", "average"):
         _result = pool_forward(_A, {"f": _f, "stride": _s}, mode=_mode)
         check(isinstance(_result, (tuple, list)) and len(_result) == 2, "pool_forward must return a pair (A, cache)")
-        check(np.shape(_result[0]) == (_shape[0], (_shape[1] - _f) // _s + 1, (_shape[2] - _f) // _s + 1, _shape[3]),
+        check(np.shape(_result[0]) == (_shape[0], grading.output_size(_shape[1], _f, _s),
+                                       grading.output_size(_shape[2], _f, _s), _shape[3]),
               f"pool_forward, {_case}, mode {_mode!r}: the shape of A is wrong. Use the floor formula "
               "without padding for the height and the width, and keep the channels")
 
@@ -729,19 +693,18 @@ check(isinstance(_cache[1], dict) and _cache[1].get("f") == 2 and _cache[1].get(
 # Hidden tests of pool_forward (1 point): values in both modes, channel by channel, with
 # overlapping and disjoint windows; the default mode is "max".
 _rng = np.random.default_rng(55547)
-for _shape, _f, _s, _dtype, _case in _POOL_CASES:
+for _shape, _f, _s, _dtype, _case in grading.POOL_CASES:
     _scales = (10.0 ** np.arange(_shape[3])).reshape(1, 1, 1, -1)   # channels of very different sizes
     _A = (_rng.standard_normal(_shape) * _scales - 0.5).astype(_dtype)
-    _tol = 1e-4 if _dtype == np.float32 else 1e-7
     for _mode in ("max", "average"):
         _result = pool_forward(_A, {"f": _f, "stride": _s}, mode=_mode)
         check(isinstance(_result, (tuple, list)) and len(_result) == 2, "pool_forward must return a pair (A, cache)")
-        check_close_quietly(_result[0], _pool_reference(_A, _f, _s, _mode),
-                            f"pool_forward, {_case}, mode {_mode!r}", rtol=_tol, atol=_tol)
+        grading.check_close(_result[0], grading.pool(_A, _f, _s, _mode), f"pool_forward, {_case}, mode {_mode!r}",
+                            _dtype)
 _A = _rng.standard_normal((2, 4, 6, 2))
 _result = pool_forward(_A, {"f": 2, "stride": 2})
 check(isinstance(_result, (tuple, list)) and len(_result) == 2, "pool_forward must return a pair (A, cache)")
-check_close_quietly(_result[0], _pool_reference(_A, 2, 2, "max"),
+check_close_quietly(_result[0], grading.pool(_A, 2, 2, "max"),
                     "pool_forward called without a mode: the default mode must be max pooling")
 
 # %% test pool_forward edge_shapes points=1 hidden
@@ -754,12 +717,11 @@ for _shape, _f, _s, _dtype, _case in [
         ((2, 3, 6, 2), 3, 1, np.float64, "a window as tall as the input"),
         ((1, 4, 4, 1), 4, 2, np.float32, "a float32 window as large as the input")]:
     _A = _rng.standard_normal(_shape).astype(_dtype)
-    _tol = 1e-4 if _dtype == np.float32 else 1e-7
     for _mode in ("max", "average"):
         _result = pool_forward(_A, {"f": _f, "stride": _s}, mode=_mode)
         check(isinstance(_result, (tuple, list)) and len(_result) == 2, "pool_forward must return a pair (A, cache)")
-        check_close_quietly(_result[0], _pool_reference(_A, _f, _s, _mode),
-                            f"pool_forward, {_case}, mode {_mode!r}", rtol=_tol, atol=_tol)
+        grading.check_close(_result[0], grading.pool(_A, _f, _s, _mode), f"pool_forward, {_case}, mode {_mode!r}",
+                            _dtype)
 
 # %% [markdown]
 # ## 5 - Backpropagation in a convolutional network
@@ -946,98 +908,30 @@ def _():
 # %% test conv_backward dA_prev points=2 hidden
 # Hidden tests of conv_backward (2 points): dA_prev on new inputs with padding, uneven strides
 # and non-square shapes, and a numerical gradient check.
-def _conv_backward_reference(dZ, A, W, stride, pad):
-    """Plain reference: one matrix product per kernel offset over strided views."""
-    A = np.asarray(A, dtype=np.float64)
-    dZ = np.asarray(dZ, dtype=np.float64)
-    A_pad = np.pad(A, ((0, 0), (pad, pad), (pad, pad), (0, 0)))
-    dA_pad = np.zeros_like(A_pad)
-    dW = np.zeros(W.shape)
-    f, n_H, n_W = W.shape[0], dZ.shape[1], dZ.shape[2]
-    for di in range(f):
-        for dj in range(f):
-            rows = slice(di, di + stride * (n_H - 1) + 1, stride)
-            cols = slice(dj, dj + stride * (n_W - 1) + 1, stride)
-            dA_pad[:, rows, cols, :] += dZ @ np.asarray(W[di, dj], dtype=np.float64).T
-            dW[di, dj] = np.tensordot(A_pad[:, rows, cols, :], dZ, axes=([0, 1, 2], [0, 1, 2]))
-    db = dZ.sum(axis=(0, 1, 2)).reshape(1, 1, 1, -1)
-    return dA_pad[:, pad:pad + A.shape[1], pad:pad + A.shape[2], :], dW, db
-
-_CONV_BACKWARD_CASES = [  # (A_prev shape, f, n_C, stride, pad, dtype, description)
-    ((2, 7, 5, 3), 3, 2, 2, 1, np.float64, "7 x 5 input, f = 3, stride 2, pad 1"),
-    ((1, 6, 9, 2), 2, 3, 3, 2, np.float64, "6 x 9 input, stride 3 larger than f = 2, pad 2"),
-    ((2, 4, 3, 1), 2, 1, 1, 3, np.float64, "one channel, pad 3 wider than the filter"),
-    ((2, 5, 6, 3), 3, 2, 1, 1, np.float32, "float32 5 x 6 input, stride 1, pad 1"),
-]
-_GRADIENT_NAMES = ("dA_prev", "dW", "db")
-
-def _check_conv_backward(cases, seed, name):
-    """Compare one of the three gradients with the plain reference."""
-    k = _GRADIENT_NAMES.index(name)
-    rng = np.random.default_rng(seed)
-    for shape, f, n_C, stride, pad, dtype, case in cases:
-        A = rng.standard_normal(shape).astype(dtype)
-        W = rng.standard_normal((f, f, shape[3], n_C)).astype(dtype)
-        b = rng.standard_normal((1, 1, 1, n_C)).astype(dtype)
-        hp = {"stride": stride, "pad": pad}
-        n_H = (shape[1] - f + 2 * pad) // stride + 1
-        n_W = (shape[2] - f + 2 * pad) // stride + 1
-        dZ = rng.standard_normal((shape[0], n_H, n_W, n_C)).astype(dtype)
-        result = conv_backward(dZ, (A, W, b, hp))
-        check(isinstance(result, (tuple, list)) and len(result) == 3,
-              "conv_backward must return the triple (dA_prev, dW, db)")
-        tol = 1e-4 if dtype == np.float32 else 1e-7
-        check_close_quietly(result[k], _conv_backward_reference(dZ, A, W, stride, pad)[k],
-                            f"conv_backward, {case}: {name}", rtol=tol, atol=tol)
-
-def _gradient_check_conv_backward(seed, name):
-    """For the loss sum(Z * dZ), directional derivatives along random directions match one gradient."""
-    k = _GRADIENT_NAMES.index(name)
-    rng = np.random.default_rng(seed)
-    for shape, f, nc, s, p, case in [((2, 5, 6, 2), 3, 3, 2, 1, "stride 2, pad 1"),
-                                     ((1, 4, 5, 3), 2, 2, 1, 2, "stride 1, pad 2")]:
-        A = rng.standard_normal(shape)
-        W = rng.standard_normal((f, f, shape[3], nc))
-        b = rng.standard_normal((1, 1, 1, nc))
-        dZ = rng.standard_normal(_conv_reference(A, W, b, s, p).shape)
-        result = conv_backward(dZ, (A, W, b, {"stride": s, "pad": p}))
-        check(isinstance(result, (tuple, list)) and len(result) == 3,
-              "conv_backward must return the triple (dA_prev, dW, db)")
-        loss = [lambda X: np.sum(_conv_reference(X, W, b, s, p) * dZ),
-                lambda X: np.sum(_conv_reference(A, X, b, s, p) * dZ),
-                lambda X: np.sum(_conv_reference(A, W, X, s, p) * dZ)][k]
-        x, grad = (A, W, b)[k], result[k]
-        check(np.shape(grad) == np.shape(x), f"conv_backward, {case}: {name} has the wrong shape")
-        for _ in range(3):
-            v = rng.standard_normal(x.shape)
-            check(np.isclose(np.sum(np.asarray(grad, dtype=float) * v), directional_derivative(loss, x, v),
-                             rtol=1e-5, atol=1e-6),
-                  f"conv_backward, {case}: {name} does not match the numerical gradient")
-
-_check_conv_backward(_CONV_BACKWARD_CASES, seed=66653, name="dA_prev")
-_gradient_check_conv_backward(seed=88867, name="dA_prev")
+grading.check_conv_backward(conv_backward, grading.CONV_BACKWARD_CASES, seed=66653, name="dA_prev")
+grading.gradient_check_conv_backward(conv_backward, seed=88867, name="dA_prev")
 
 # %% test conv_backward no_padding points=2 hidden
 # Hidden tests of conv_backward (2 points): dA_prev without padding, pad = 0.
-_check_conv_backward([
+grading.check_conv_backward(conv_backward, [
     ((2, 6, 5, 2), 3, 2, 1, 0, np.float64, "pad = 0, stride 1"),
     ((1, 8, 7, 3), 2, 2, 3, 0, np.float64, "pad = 0, stride 3"),
 ], seed=77761, name="dA_prev")
 
 # %% test conv_backward dW points=3 hidden
 # Hidden tests of conv_backward (3 points): dW on new inputs, and a numerical gradient check.
-_check_conv_backward(_CONV_BACKWARD_CASES, seed=66659, name="dW")
-_gradient_check_conv_backward(seed=88873, name="dW")
+grading.check_conv_backward(conv_backward, grading.CONV_BACKWARD_CASES, seed=66659, name="dW")
+grading.gradient_check_conv_backward(conv_backward, seed=88873, name="dW")
 
 # %% test conv_backward db points=1 hidden
 # Hidden tests of conv_backward (1 point): db on new inputs, and a numerical gradient check.
-_check_conv_backward(_CONV_BACKWARD_CASES, seed=66661, name="db")
-_gradient_check_conv_backward(seed=88879, name="db")
+grading.check_conv_backward(conv_backward, grading.CONV_BACKWARD_CASES, seed=66661, name="db")
+grading.gradient_check_conv_backward(conv_backward, seed=88879, name="db")
 
 # %% test conv_backward edge_shapes points=1 hidden
 # Hidden tests of conv_backward (1 point): dA_prev with 1 x 1 filters, and filters as tall or as wide as
 # the input.
-_check_conv_backward([  # padded: pad = 0 has its own test cell
+grading.check_conv_backward(conv_backward, [  # padded: pad = 0 has its own test cell
     ((2, 4, 5, 3), 1, 2, 1, 1, np.float64, "a 1 x 1 filter, pad 1"),
     ((1, 5, 3, 2), 1, 3, 2, 2, np.float64, "a 1 x 1 filter, stride 2, pad 2"),
     ((2, 3, 5, 2), 3, 2, 1, 1, np.float64, "a filter as tall as the input, pad 1"),
@@ -1297,36 +1191,7 @@ def _():
 # %% test pool_backward stride points=2 hidden
 # Hidden tests of pool_backward (2 points): strides 2 and 3 (windows that do not overlap),
 # in both modes.
-def _pool_backward_reference(dA, A, f, stride, mode):
-    """Plain reference: route the gradient through the f x f strided views."""
-    A = np.asarray(A, dtype=np.float64)
-    dA = np.asarray(dA, dtype=np.float64)
-    n_H, n_W = dA.shape[1], dA.shape[2]
-    out = _pool_reference(A, f, stride, "max")
-    dA_prev = np.zeros_like(A)
-    for di in range(f):
-        for dj in range(f):
-            rows = slice(di, di + stride * (n_H - 1) + 1, stride)
-            cols = slice(dj, dj + stride * (n_W - 1) + 1, stride)
-            if mode == "max":
-                dA_prev[:, rows, cols, :] += dA * (A[:, rows, cols, :] == out)
-            else:
-                dA_prev[:, rows, cols, :] += dA / (f * f)
-    return dA_prev
-
-def _check_pool_backward(cases, seed):
-    rng = np.random.default_rng(seed)
-    for shape, f, stride, dtype, case in cases:
-        A = rng.standard_normal(shape).astype(dtype)      # continuous values: no ties
-        n_H, n_W = (shape[1] - f) // stride + 1, (shape[2] - f) // stride + 1
-        dA = rng.standard_normal((shape[0], n_H, n_W, shape[3])).astype(dtype)
-        tol = 1e-4 if dtype == np.float32 else 1e-7
-        for mode in ("max", "average"):
-            got = pool_backward(dA, (A, {"f": f, "stride": stride}), mode=mode)
-            check_close_quietly(got, _pool_backward_reference(dA, A, f, stride, mode),
-                                f"pool_backward, {case}, mode {mode!r}", rtol=tol, atol=tol)
-
-_check_pool_backward([
+grading.check_pool_backward(pool_backward, [
     ((2, 6, 8, 2), 2, 2, np.float64, "f = 2, stride 2, 6 x 8 input"),
     ((1, 9, 7, 3), 2, 3, np.float64, "stride 3 larger than f = 2"),
     ((1, 7, 9, 2), 3, 3, np.float64, "f = 3, stride 3, 7 x 9 input"),
@@ -1335,7 +1200,7 @@ _check_pool_backward([
 # %% test pool_backward fresh_inputs points=2 hidden
 # Hidden tests of pool_backward (2 points): overlapping windows, one example, one channel,
 # float32 inputs.
-_check_pool_backward([
+grading.check_pool_backward(pool_backward, [
     ((2, 5, 6, 2), 3, 1, np.float64, "overlapping windows, f = 3, stride 1"),
     ((1, 4, 4, 1), 2, 1, np.float64, "one example with one channel, stride 1"),
     ((1, 7, 6, 2), 3, 2, np.float64, "overlapping windows, f = 3, stride 2"),
@@ -1348,12 +1213,12 @@ _check_pool_backward([
 _rng = np.random.default_rng(34567)
 for _shape, _f, _s, _case in [((1, 5, 6, 2), 2, 1, "f = 2, stride 1"), ((1, 7, 5, 2), 3, 2, "f = 3, stride 2")]:
     _A = _rng.standard_normal(_shape)
-    _out = _pool_reference(_A, _f, _s, "max")
+    _out = grading.pool(_A, _f, _s, "max")
     _dA = _rng.standard_normal(_out.shape)
     for _mode in ("max", "average"):
         _grad = pool_backward(_dA, (_A, {"f": _f, "stride": _s}), mode=_mode)
         check(np.shape(_grad) == _A.shape, f"pool_backward, {_case}, mode {_mode!r}: dA_prev has the wrong shape")
-        _loss = lambda X: np.sum(_pool_reference(X, _f, _s, _mode) * _dA)
+        _loss = lambda X: np.sum(grading.pool(X, _f, _s, _mode) * _dA)
         for _ in range(3):
             _v = _rng.standard_normal(_A.shape)
             check(np.isclose(np.sum(np.asarray(_grad, dtype=float) * _v), directional_derivative(_loss, _A, _v, eps=1e-7),
@@ -1363,7 +1228,7 @@ for _shape, _f, _s, _case in [((1, 5, 6, 2), 2, 1, "f = 2, stride 1"), ((1, 7, 5
 # %% test pool_backward edge_shapes points=1 hidden
 # Hidden tests of pool_backward (1 point): 1 x 1 windows, and windows as tall or as wide as the input,
 # in both modes.
-_check_pool_backward([
+grading.check_pool_backward(pool_backward, [
     ((2, 4, 5, 2), 1, 1, np.float64, "a 1 x 1 window"),
     ((1, 5, 4, 3), 1, 2, np.float64, "a 1 x 1 window, stride 2"),
     ((2, 3, 6, 2), 3, 1, np.float64, "a window as tall as the input"),

@@ -10,7 +10,7 @@ import pytest
 from coursekit.assignment import Assignment, nbgrader_meta
 from coursekit.build import notebook_from_text
 from coursekit.course import GRADER_ONLY, Paths, assignments
-from tests.conftest import REPO, copy_course, fill_data_or_skip, run
+from tests.conftest import REPO, copy_course, fill_data_or_skip, grader_only_lines, run
 
 ASSIGNMENTS = assignments(REPO)
 
@@ -114,6 +114,19 @@ def test_nothing_released_contains_a_solution_or_a_hidden_test(name):
             text = "\n".join(c.source for c in nbformat.reads(text, as_version=4).cells)
         leaked = [line for line in secrets if line in text]
         assert not leaked, f"{path} contains source-only lines: {leaked[:3]}"
+
+
+@pytest.mark.parametrize("name", [n for n in ASSIGNMENTS if (REPO / "notebooks" / n / "grading.py").exists()])
+def test_the_grader_only_module_is_never_released(name):
+    lines = grader_only_lines(name)
+    assert len(lines) > 20
+    for folder in ("source", "release", "solutions"):
+        for path, data in files(REPO / folder / name).items():
+            assert path != "grading.py", f"{folder}/{name}/grading.py exists"
+            text = data.decode("utf-8", "replace")
+            assert not [line for line in lines if line in text], f"{folder}/{name}/{path} holds lines of grading.py"
+            if folder != "source":
+                assert not re.search(r"\bgrading\.\w", text), f"{folder}/{name}/{path} calls the grader-only module"
 
 
 @pytest.mark.parametrize("name", ASSIGNMENTS)
