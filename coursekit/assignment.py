@@ -3,7 +3,7 @@
 The source notebook is the one source of truth: its answer cells (nbgrader solution cells whose
 grade_id names the function they define) give the graded functions and their reference
 solutions; its test cells (grade_id ``test_<function>...``) give the tests, hidden parts
-included; cells tagged ``illustration`` only draw figures and are not run at grading. The
+included; cells tagged ``skip-at-grading`` (figures, training, the data) are not run at grading. The
 assignment's grader-only module (``notebooks/<a>/grading.py``: references, tolerances, shared
 checks of the hidden tests) joins the reference namespace as ``grading``; it is never copied to
 ``source/``, so it is never released nor visible in the sandbox.
@@ -23,7 +23,7 @@ from typing import Any
 
 import nbformat
 
-ILLUSTRATION_TAG = "illustration"
+SKIP_AT_GRADING_TAG = "skip-at-grading"   # a cell not run at grading (figures, training, the data)
 HIDDEN_BEGIN, HIDDEN_END = "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"   # nbgrader's delimiters (in a line)
 DATA_FOLDER = "datasets"          # data next to a notebook: mounted read-only, never copied
 GRADING_MODULE = "grading"        # notebooks/<a>/grading.py, as the test cells name it
@@ -84,7 +84,7 @@ class Assignment:
     functions: list[str]
     answers: dict[str, str]          # function -> source of its answer cell (with solution)
     tests: list[TestCell]
-    illustrations: set[str]          # grade_ids of cells not run at grading
+    skip_at_grading: set[str]        # grade_ids of the cells tagged skip-at-grading
     grader_cells: list[str]          # sources run to build the reference namespace
     dependencies: dict[str, list[str]] = field(default_factory=dict)
 
@@ -92,13 +92,13 @@ class Assignment:
     def from_source(cls, path: str | os.PathLike) -> Assignment:
         path = Path(path).resolve()
         nb = nbformat.read(path, as_version=4)
-        functions, answers, tests, illustrations, grader_cells = [], {}, [], set(), []
+        functions, answers, tests, skip_at_grading, grader_cells = [], {}, [], set(), []
         for cell in nb.cells:
             meta = nbgrader_meta(cell)
             if cell.cell_type != "code":
                 continue
-            if ILLUSTRATION_TAG in cell.metadata.get("tags", []):
-                illustrations.add(meta.get("grade_id", ""))
+            if SKIP_AT_GRADING_TAG in cell.metadata.get("tags", []):
+                skip_at_grading.add(meta.get("grade_id", ""))
                 continue
             if is_answer_cell(cell):
                 functions.append(meta["grade_id"])
@@ -111,9 +111,10 @@ class Assignment:
                                _function_of(c.metadata.nbgrader["grade_id"], functions),
                                c.source, float(c.metadata.nbgrader.get("points", 0)), HIDDEN_BEGIN in c.source)
                       for c in tests]
-        illustrations.discard("")
+        skip_at_grading.discard("")
         return cls(name=path.parent.name, notebook=path.stem, directory=path.parent, functions=functions,
-                   answers=answers, tests=test_cells, illustrations=illustrations, grader_cells=grader_cells,
+                   answers=answers, tests=test_cells, skip_at_grading=skip_at_grading,
+                   grader_cells=grader_cells,
                    dependencies={f: _helpers_called(answers[f], f, functions) for f in functions})
 
     @property

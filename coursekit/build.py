@@ -18,6 +18,7 @@ from pathlib import Path
 
 import jupytext
 import nbformat
+from traitlets.config import Config
 
 from coursekit import datasets
 from coursekit.assignment import Assignment, nbgrader_meta
@@ -91,19 +92,27 @@ SOLUTION_CONFIG = ("GenerateSolution", "Execute", "ClearSolutions", "ClearHidden
 
 
 def source_fingerprint(paths: Paths) -> str:
-    """A hash of everything the worked solutions are made from: the notebook, its modules and
-    data, and the configuration of ``nbgrader generate_solution`` (not the rest of the course's
-    configuration, so changing how autograding works does not retrain the networks)."""
+    """A hash of everything the worked solutions are made from: the notebook as they execute it
+    (without its hidden tests), its modules and data, and the configuration of ``nbgrader
+    generate_solution`` (not the rest of the course's configuration: changing how autograding
+    works, or a hidden test, does not retrain the networks)."""
     from coursekit.pipeline import load_config
+    config = load_config(paths.root)
     digest = hashlib.sha256()
     for path in sorted(p for p in paths.source_dir.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
         digest.update(str(path.relative_to(paths.source_dir)).encode())
-        digest.update(path.read_bytes())
-    config = load_config(paths.root)
+        digest.update(_without_hidden_tests(path, config) if path == paths.source else path.read_bytes())
     for section in SOLUTION_CONFIG:
         values = config.get(section, {})
         digest.update(f"{section}={sorted((k, _stable(v)) for k, v in values.items())!r}".encode())
     return digest.hexdigest()
+
+
+def _without_hidden_tests(notebook: Path, config: Config) -> bytes:
+    """The source notebook as ``generate_solution`` executes it: its hidden tests cleared first."""
+    from nbgrader.preprocessors import ClearHiddenTests
+    nb, _ = ClearHiddenTests(config=config).preprocess(nbformat.read(notebook, as_version=4), {})
+    return nbformat.writes(nb).encode()
 
 
 def _stable(value: object) -> str:

@@ -9,8 +9,8 @@ is in a few words instead of nbgrader's JSON::
     # %% test zero_pad published points=1         a public test (grade_id test_zero_pad_published)
     # %% test zero_pad fresh_inputs points=2 hidden   a hidden test
     # %% locked packages                          a read-only cell run everywhere (imports...)
-    # %% locked figure_pooling illustration    a read-only cell not run at grading
-    # %% locked accuracy illustration raises-exception   ... that may raise in the release
+    # %% locked figure_pooling skip-at-grading    a read-only cell not run at grading
+    # %% locked accuracy skip-at-grading raises-exception   ... that may raise in the release
 
 Every test cell is read-only, autograded and tagged ``raises-exception`` (a failing test does
 not stop the notebook). In a ``hidden`` test, the comment lines at the top of the cell stay
@@ -25,10 +25,10 @@ import json
 import re
 from dataclasses import dataclass
 
-from coursekit.assignment import HIDDEN_BEGIN, HIDDEN_END, ILLUSTRATION_TAG
+from coursekit.assignment import HIDDEN_BEGIN, HIDDEN_END, SKIP_AT_GRADING_TAG
 
 RAISES_TAG = "raises-exception"          # Jupyter's tag: the notebook goes on after an error
-LOCKED_TAGS = (ILLUSTRATION_TAG, RAISES_TAG)     # the words a locked cell may carry, in order
+LOCKED_TAGS = (SKIP_AT_GRADING_TAG, RAISES_TAG)     # the words a locked cell may carry, in order
 KINDS = ("answer", "test", "locked")
 MARKER = "# %%"
 BEGIN_LINE, END_LINE = f"### {HIDDEN_BEGIN}", f"### {HIDDEN_END}"

@@ -102,7 +102,7 @@ plt.rcParams["image.interpolation"] = "nearest"
 # The images are stored as 8-bit integers (`uint8`, from 0 to 255) in NHWC layout, the labels
 # as integers from 0 to 5.
 
-# %% locked load_data illustration
+# %% locked load_data skip-at-grading
 with h5py.File("datasets/train_signs.h5", "r") as data:
     X_train_orig = data["train_set_x"][:]
     y_train = data["train_set_y"][:]
@@ -119,7 +119,7 @@ print("y_test:      ", y_test.shape, y_test.dtype, "- examples per sign:", np.bi
 # Two examples of every sign. The training file is sorted by sign (all the zeros first): the
 # training loop will have to shuffle it.
 
-# %% locked figure_samples illustration
+# %% locked figure_samples skip-at-grading
 show_samples(X_train_orig, y_train, indices=[180 * sign + k for sign in range(6) for k in (11, 97)],
              title="training images and their labels")
 plt.show()
@@ -283,7 +283,7 @@ for _y, _n, _case in [(_rng.integers(0, 6, size=40), 6, "40 random labels"),
 # The prepared data: scaled images and one-hot labels for training, the integer labels kept
 # for measuring accuracy later.
 
-# %% locked prepare_data illustration raises-exception
+# %% locked prepare_data skip-at-grading raises-exception
 X_train = normalize_images(X_train_orig)
 X_test = normalize_images(X_test_orig)
 Y_train = one_hot(y_train, 6)
@@ -329,7 +329,7 @@ BIGGER_MODEL = {"input_shape": (64, 64, 3), "f1": 5, "n_C1": 16, "pool1": 4,
 TINY_MODEL = {"input_shape": (16, 16, 3), "f1": 4, "n_C1": 4, "pool1": 4,
               "f2": 2, "n_C2": 6, "pool2": 2, "n_classes": 6}      # for the public tests
 
-# %% locked figure_architecture illustration
+# %% locked figure_architecture skip-at-grading
 show_architecture(COURSE_MODEL, title="the course's network (COURSE_MODEL)")
 plt.show()
 
@@ -348,7 +348,7 @@ plt.show()
 # top, one at the bottom. `fast_layers.same_padding(f)` returns that pair,
 # `((f - 1) // 2, f // 2)`, and `conv_forward` accepts `"pad": "same"` to use it.
 
-# %% locked figure_same_padding illustration
+# %% locked figure_same_padding skip-at-grading
 print("same_padding(4) =", same_padding(4), "  same_padding(2) =", same_padding(2),
       "  same_padding(3) =", same_padding(3))
 show_same_padding(4)
@@ -382,7 +382,7 @@ plt.show()
 # The figure shows a 4 x 4 single-channel input with `f = 2`: each row of `cols` is one window,
 # each column one offset.
 
-# %% locked figure_im2col illustration
+# %% locked figure_im2col skip-at-grading
 show_im2col(n_H_prev=4, n_W_prev=4, f=2, stride=1, offset=(0, 1))
 plt.show()
 
@@ -1571,11 +1571,11 @@ check(np.mean(np.argmax(model_forward(_X, _result[0], _EASY)[0], axis=1) == _y) 
 # laptop (the first convolution does most of the work). The cost printed every 10 epochs should
 # fall from about 1.8 (a guess among six classes: log 6 ≈ 1.79) to around 0.3.
 
-# %% locked train_course_model illustration raises-exception
+# %% locked train_course_model skip-at-grading raises-exception
 course_parameters, course_costs = train_model(X_train, Y_train, COURSE_MODEL, learning_rate=0.009,
                                               num_epochs=100, mini_batch_size=64, seed=0, print_cost=True)
 
-# %% locked figure_cost_curve illustration raises-exception
+# %% locked figure_cost_curve skip-at-grading raises-exception
 show_cost_curve(course_costs, learning_rate=0.009, title="the course's network: cost per epoch (learning rate 0.009)")
 plt.show()
 
@@ -1656,7 +1656,7 @@ for (_arch, _m, _case), _count, _size in zip(_NETS, (1, 300, 5), (128, 128, 2)):
 # overfitting. The original course reported about 0.94 on the training set and 0.78 on the test
 # set for this network, and the result moves by a few points from one seed to another.
 
-# %% locked accuracy illustration raises-exception
+# %% locked accuracy skip-at-grading raises-exception
 predictions_train = predict(X_train, course_parameters, COURSE_MODEL)
 predictions_test = predict(X_test, course_parameters, COURSE_MODEL)
 print(f"Train accuracy: {np.mean(predictions_train == y_train):.4f}")
@@ -1741,7 +1741,7 @@ for _t, _p, _n, _case in [(_rng.integers(0, 6, 50), _rng.integers(0, 6, 50), 6, 
     check(np.array_equal(_matrix, _want),
           f"confusion_matrix, {_case}: some counts are wrong (rows are the true labels, columns the predictions)")
 
-# %% locked figure_confusion_matrix illustration raises-exception
+# %% locked figure_confusion_matrix skip-at-grading raises-exception
 show_confusion_matrix(confusion_matrix(y_test, predictions_test, 6),
                       title=f"test set: accuracy {np.mean(predictions_test == y_test):.3f}")
 plt.show()
@@ -1751,7 +1751,7 @@ plt.show()
 # folded, a finger hidden behind another); others are plain mistakes that a bigger network
 # avoids (section 6).
 
-# %% locked figure_misclassified illustration raises-exception
+# %% locked figure_misclassified skip-at-grading raises-exception
 show_misclassified(X_test_orig, y_test, predictions_test, max_images=12)
 plt.show()
 
@@ -1761,7 +1761,7 @@ plt.show()
 # training some respond to edges in one direction or to a colour contrast, like skin against
 # the light background.
 
-# %% locked figure_filters illustration raises-exception
+# %% locked figure_filters skip-at-grading raises-exception
 show_filters(initialize_parameters(COURSE_MODEL, seed=0)["W1"], title="W1 before training (seed 0)")
 plt.show()
 show_filters(course_parameters["W1"], title="W1 after 100 epochs")
@@ -1791,7 +1791,7 @@ plt.show()
 # %%
 train_bigger_model = False
 
-# %% locked train_bigger_model illustration raises-exception
+# %% locked train_bigger_model skip-at-grading raises-exception
 show_architecture(BIGGER_MODEL, title="the bigger network (BIGGER_MODEL)")
 plt.show()
 if train_bigger_model:

@@ -183,7 +183,7 @@ def _():
     expect_close("zero_pad", "the centre of x_pad", x_pad[:, 2:5, 2:5, :], x,
                  hint="the original image sits in the middle, pad rows from the top and pad columns from the left")
 
-# %% locked figure_zero_padding illustration raises-exception
+# %% locked figure_zero_padding skip-at-grading raises-exception
 # Your padding, drawn: channel 0 of example 1 before and after.
 np.random.seed(1)
 x = np.random.randn(4, 3, 3, 2)
@@ -216,7 +216,7 @@ for _shape, _pad, _dtype, _case in [
 #
 # The figure shows the step on a single channel.
 
-# %% locked figure_conv_step illustration
+# %% locked figure_conv_step skip-at-grading
 _demo = np.random.default_rng(3)
 show_conv_step(np.round(_demo.standard_normal((3, 3)), 1), np.round(_demo.standard_normal((3, 3)), 1), b=0.5)
 plt.show()
@@ -326,7 +326,7 @@ for _f, _c, _dtype, _case in [(2, 5, np.float64, "2 x 2 x 5 window"),
 # 5 x 5 padded by 1 (so 7 x 7), a 3 x 3 filter and stride 2: the window of output row 1,
 # column 2.
 
-# %% locked figure_window_corners illustration
+# %% locked figure_window_corners skip-at-grading
 show_window_corners(n_H_prev=5, n_W_prev=5, f=3, stride=2, h=1, w=2, pad=1)
 plt.show()
 
@@ -343,7 +343,7 @@ plt.show()
 # `(n_H_prev - f + 2 * pad) // stride + 1` computes it exactly. Height and width have their
 # own formula: inputs are not always square.
 
-# %% locked figure_output_sizes illustration
+# %% locked figure_output_sizes skip-at-grading
 show_conv_output_sizes(n_H_prev=6, f=3, pad=1, stride=2)
 plt.show()
 
@@ -567,7 +567,7 @@ for _shape, _f, _nc, _s, _p, _dtype, _case in [
 # $$ n_H = \Big\lfloor \frac{n_{H_{prev}} - f}{stride} \Big\rfloor + 1 \qquad
 #    n_W = \Big\lfloor \frac{n_{W_{prev}} - f}{stride} \Big\rfloor + 1 \qquad n_C = n_{C_{prev}} $$
 
-# %% locked figure_pooling illustration
+# %% locked figure_pooling skip-at-grading
 show_pooling(np.arange(1.0, 17.0).reshape(4, 4) % 7, f=2, stride=2)
 plt.show()
 
