@@ -516,26 +516,11 @@ def _():
 
 # %% test initialize_parameters shapes points=1 hidden
 # Hidden tests of initialize_parameters (1 point): shapes and dtypes for other networks.
-_ARCHS = {
-    "a non-square grey input, odd and even filters, pools 2 and 3":
-        {"input_shape": (12, 10, 1), "f1": 3, "n_C1": 5, "pool1": 2, "f2": 2, "n_C2": 7, "pool2": 3, "n_classes": 4},
-    "the bigger network": {"input_shape": (64, 64, 3), "f1": 5, "n_C1": 16, "pool1": 4, "f2": 3, "n_C2": 128,
-                           "pool2": 2, "n_classes": 6, "keep_prob": 0.5},
-    "pools that do not divide the input": {"input_shape": (9, 14, 2), "f1": 2, "n_C1": 3, "pool1": 3, "f2": 1,
-                                           "n_C2": 2, "pool2": 2, "n_classes": 3},
-}
-
-def _parameter_shapes(a):
-    n_H0, n_W0, n_C0 = a["input_shape"]
-    n_flat = (n_H0 // a["pool1"] // a["pool2"]) * (n_W0 // a["pool1"] // a["pool2"]) * a["n_C2"]
-    return {"W1": (a["f1"], a["f1"], n_C0, a["n_C1"]), "W2": (a["f2"], a["f2"], a["n_C1"], a["n_C2"]),
-            "W3": (n_flat, a["n_classes"]), "b3": (1, a["n_classes"])}
-
-for _case, _arch in _ARCHS.items():
+for _case, _arch in grading.ARCHS.items():
     _params = initialize_parameters(dict(_arch), seed=5)
-    check(isinstance(_params, dict) and sorted(_params) == sorted(_parameter_shapes(_arch)),
+    check(isinstance(_params, dict) and sorted(_params) == sorted(grading.parameter_shapes(_arch)),
           f"initialize_parameters, {_case}: the result must be a dictionary with W1, W2, W3, b3")
-    for _name, _shape in _parameter_shapes(_arch).items():
+    for _name, _shape in grading.parameter_shapes(_arch).items():
         check(np.shape(_params[_name]) == _shape, f"initialize_parameters, {_case}: {_name} has the wrong shape")
         check(getattr(_params[_name], "dtype", None) == np.float32,
               f"initialize_parameters, {_case}: {_name} must be float32")
@@ -543,18 +528,9 @@ for _case, _arch in _ARCHS.items():
 # %% test initialize_parameters glorot_range points=1 hidden
 # Hidden tests of initialize_parameters (1 point): the weights spread over the Glorot range, the
 # dense layer's biases are zero.
-def _glorot_limits(a):
-    shapes = _parameter_shapes(a)
-    limits = {}
-    for _name in ("W1", "W2"):
-        f, _, c_in, c_out = shapes[_name]
-        limits[_name] = np.sqrt(6.0 / (f * f * c_in + f * f * c_out))
-    limits["W3"] = np.sqrt(6.0 / sum(shapes["W3"]))
-    return limits
-
-for _case, _arch in _ARCHS.items():
+for _case, _arch in grading.ARCHS.items():
     _params = initialize_parameters(dict(_arch), seed=11)
-    for _name, _limit in _glorot_limits(_arch).items():
+    for _name, _limit in grading.glorot_limits(_arch).items():
         _W = np.asarray(_params[_name], dtype=np.float64)
         check(np.all(np.abs(_W) <= _limit * (1 + 1e-6)),
               f"initialize_parameters, {_case}: {_name} has values outside the Glorot range")
@@ -566,11 +542,11 @@ for _case, _arch in _ARCHS.items():
 
 # %% test initialize_parameters fresh_inputs points=1 hidden
 # Hidden tests of initialize_parameters (1 point): the exact draws for other networks and seeds.
-for (_case, _arch), _seed in zip(_ARCHS.items(), (3, 17, 42)):
+for (_case, _arch), _seed in zip(grading.ARCHS.items(), (3, 17, 42)):
     _params = initialize_parameters(dict(_arch), seed=_seed)
     _rng = np.random.default_rng(_seed)
-    for _name, _limit in _glorot_limits(_arch).items():
-        _want = _rng.uniform(-_limit, _limit, size=_parameter_shapes(_arch)[_name]).astype(np.float32)
+    for _name, _limit in grading.glorot_limits(_arch).items():
+        _want = _rng.uniform(-_limit, _limit, size=grading.parameter_shapes(_arch)[_name]).astype(np.float32)
         check_close_quietly(_params[_name], _want,
                             f"initialize_parameters, {_case}: {_name} does not hold the expected draws "
                             "(W1, W2, W3 in this order with rng.uniform)", rtol=1e-6, atol=1e-7)
@@ -720,93 +696,10 @@ def _():
 
 # %% test model_forward output_shape points=1 hidden
 # Hidden tests of model_forward (1 point): the shape of the logits for other networks.
-def _conv_same_reference(A, W):
-    """Stride-1 'same' convolution without bias, float64: one matrix product per kernel offset."""
-    f = W.shape[0]
-    top, bottom = (f - 1) // 2, f // 2
-    A_pad = np.pad(np.asarray(A, dtype=np.float64), ((0, 0), (top, bottom), (top, bottom), (0, 0)))
-    n_H, n_W = A.shape[1], A.shape[2]
-    Z = np.zeros(A.shape[:3] + (W.shape[3],))
-    for di in range(f):
-        for dj in range(f):
-            Z += A_pad[:, di:di + n_H, dj:dj + n_W, :] @ np.asarray(W[di, dj], dtype=np.float64)
-    return Z, A_pad
-
-def _maxpool_reference(A, p):
-    """Max over non-overlapping p x p tiles (rows and columns that fit no tile are dropped)."""
-    m, n_H, n_W, n_C = A.shape[0], A.shape[1] // p, A.shape[2] // p, A.shape[3]
-    return A[:, :n_H * p, :n_W * p, :].reshape(m, n_H, p, n_W, p, n_C).max(axis=(2, 4))
-
-def _forward_reference(X, P, arch, D=None):
-    """The network in plain NumPy (float64): the logits and the values the backward pass needs.
-    D: the dropout mask divided by keep_prob, of the shape of F (None: no dropout)."""
-    v = {}
-    v["Z1"], v["X_pad"] = _conv_same_reference(X, P["W1"])
-    v["A1"] = np.maximum(v["Z1"], 0)
-    v["P1"] = _maxpool_reference(v["A1"], arch["pool1"])
-    v["Z2"], v["P1_pad"] = _conv_same_reference(v["P1"], P["W2"])
-    v["A2"] = np.maximum(v["Z2"], 0)
-    v["P2"] = _maxpool_reference(v["A2"], arch["pool2"])
-    v["F"] = v["P2"].reshape(v["P2"].shape[0], -1) * (1.0 if D is None else D)
-    v["D"] = D
-    return v["F"] @ np.asarray(P["W3"], dtype=np.float64) + np.asarray(P["b3"], dtype=np.float64), v
-
-def _maxpool_backward_reference(dP, A, p):
-    """The gradient goes to the maxima of each tile (to all of them on a tie)."""
-    m, n_H, n_W, n_C = dP.shape
-    tiles = A[:, :n_H * p, :n_W * p, :].reshape(m, n_H, p, n_W, p, n_C)
-    mask = tiles == tiles.max(axis=(2, 4), keepdims=True)
-    dA = np.zeros(A.shape)
-    dA[:, :n_H * p, :n_W * p, :] = (mask * dP[:, :, None, :, None, :]).reshape(m, n_H * p, n_W * p, n_C)
-    return dA
-
-def _conv_same_backward_reference(dZ, A_pad, W):
-    """Gradients of a stride-1 'same' convolution from its padded input, offset by offset."""
-    f, (n_H, n_W) = W.shape[0], dZ.shape[1:3]
-    top = (f - 1) // 2
-    W = np.asarray(W, dtype=np.float64)
-    dA_pad, dW = np.zeros(A_pad.shape), np.zeros(W.shape)
-    for di in range(f):
-        for dj in range(f):
-            dW[di, dj] = np.tensordot(A_pad[:, di:di + n_H, dj:dj + n_W, :], dZ, axes=([0, 1, 2], [0, 1, 2]))
-            dA_pad[:, di:di + n_H, dj:dj + n_W, :] += dZ @ W[di, dj].T
-    return dA_pad[:, top:top + n_H, top:top + n_W, :], dW
-
-def _backward_reference(dZ3, P, arch, v):
-    """The gradients of the network in plain NumPy, from the values of _forward_reference."""
-    dZ3 = np.asarray(dZ3, dtype=np.float64)
-    grads = {"dW3": v["F"].T @ dZ3, "db3": dZ3.sum(axis=0, keepdims=True)}
-    dF = dZ3 @ np.asarray(P["W3"], dtype=np.float64).T
-    dP2 = (dF * (1.0 if v["D"] is None else v["D"])).reshape(v["P2"].shape)
-    dZ2 = _maxpool_backward_reference(dP2, v["A2"], arch["pool2"]) * (v["Z2"] > 0)
-    dP1, grads["dW2"] = _conv_same_backward_reference(dZ2, v["P1_pad"], P["W2"])
-    dZ1 = _maxpool_backward_reference(dP1, v["A1"], arch["pool1"]) * (v["Z1"] > 0)
-    _, grads["dW1"] = _conv_same_backward_reference(dZ1, v["X_pad"], P["W1"])
-    return grads
-
-_NETS = [  # (architecture, number of examples, description)
-    ({"input_shape": (12, 10, 2), "f1": 3, "n_C1": 3, "pool1": 2, "f2": 2, "n_C2": 4, "pool2": 3, "n_classes": 4},
-     3, "a 12 x 10 input with a 3 x 3 and a 2 x 2 filter, pools 2 and 3"),
-    ({"input_shape": (8, 8, 1), "f1": 2, "n_C1": 2, "pool1": 2, "f2": 4, "n_C2": 3, "pool2": 2, "n_classes": 3},
-     2, "a grey 8 x 8 input with a 2 x 2 and a 4 x 4 filter"),
-    ({"input_shape": (16, 16, 3), "f1": 4, "n_C1": 5, "pool1": 4, "f2": 2, "n_C2": 3, "pool2": 2, "n_classes": 6},
-     1, "a single example"),
-]
-
-def _dropout_mask(arch, m, seed):
-    """What dropout_forward(F, keep_prob, np.random.default_rng(seed)) multiplies F by."""
-    n_H0, n_W0, _ = arch["input_shape"]
-    n_flat = (n_H0 // arch["pool1"] // arch["pool2"]) * (n_W0 // arch["pool1"] // arch["pool2"]) * arch["n_C2"]
-    return (np.random.default_rng(seed).random((m, n_flat)) < arch["keep_prob"]) / arch["keep_prob"]
-
-def _random_parameters(arch, rng):
-    """Parameters with a nonzero b3, float64, in the shapes of initialize_parameters."""
-    return {k: rng.standard_normal(s) * (0.5 if k.startswith("W") else 0.2) for k, s in _parameter_shapes(arch).items()}
-
 _rng = np.random.default_rng(40961)
-for _arch, _m, _case in _NETS:
+for _arch, _m, _case in grading.NETS:
     _X = _rng.random((_m,) + _arch["input_shape"])
-    _result = model_forward(_X, _random_parameters(_arch, _rng), dict(_arch))
+    _result = model_forward(_X, grading.random_parameters(_arch, _rng), dict(_arch))
     check(isinstance(_result, (tuple, list)) and len(_result) == 2, "model_forward must return a pair (Z3, caches)")
     check(np.shape(_result[0]) == (_m, _arch["n_classes"]),
           f"model_forward, {_case}: Z3 must have shape (m, n_classes)")
@@ -814,14 +707,14 @@ for _arch, _m, _case in _NETS:
 # %% test model_forward fresh_inputs points=1 hidden
 # Hidden tests of model_forward (1 point): the logits for other networks, in float64 and float32.
 _rng = np.random.default_rng(51283)
-for _arch, _m, _case in _NETS:
+for _arch, _m, _case in grading.NETS:
     for _dtype in (np.float64, np.float32):
         _X = _rng.random((_m,) + _arch["input_shape"]).astype(_dtype)
-        _P = {k: v.astype(_dtype) for k, v in _random_parameters(_arch, _rng).items()}
+        _P = {k: v.astype(_dtype) for k, v in grading.random_parameters(_arch, _rng).items()}
         _result = model_forward(_X, _P, dict(_arch))
         check(isinstance(_result, (tuple, list)) and len(_result) == 2, "model_forward must return a pair (Z3, caches)")
-        _tol = 1e-7 if _dtype == np.float64 else 1e-4
-        check_close_quietly(_result[0], _forward_reference(_X, _P, _arch)[0],
+        _tol = grading.tolerance("forward", _dtype)
+        check_close_quietly(_result[0], grading.forward_reference(_X, _P, _arch)[0],
                             f"model_forward, {_case} ({np.dtype(_dtype).name}): Z3", rtol=_tol, atol=_tol)
 
 # %% test model_forward caches points=2 hidden
@@ -840,26 +733,10 @@ def _layer_caches(X, P, arch):
     return {"conv1": c_conv1, "relu1": c_relu1, "pool1": c_pool1, "conv2": c_conv2, "relu2": c_relu2,
             "pool2": c_pool2, "flatten": P2.shape, "dropout": None, "fc": c_fc}
 
-def _same_content(got, want):
-    """Equal nested tuples, dictionaries, arrays and numbers (arrays up to rounding)."""
-    if want is None:
-        return got is None
-    if isinstance(want, dict):
-        return isinstance(got, dict) and sorted(got) == sorted(want) and all(_same_content(got[k], want[k]) for k in want)
-    if isinstance(want, (tuple, list)):
-        return isinstance(got, (tuple, list)) and len(got) == len(want) and all(
-            _same_content(g, w) for g, w in zip(got, want))
-    if isinstance(want, np.ndarray):
-        return isinstance(got, np.ndarray) and got.shape == want.shape and got.dtype.kind in "fiub" and bool(
-            np.allclose(got, want, rtol=1e-6, atol=1e-9))
-    if isinstance(want, (int, float)):
-        return isinstance(got, (int, float, np.integer, np.floating)) and not isinstance(got, bool) and got == want
-    return isinstance(got, str) and got == want
-
 _rng = np.random.default_rng(62207)
-for _arch, _m, _case in _NETS[:2]:
+for _arch, _m, _case in grading.NETS[:2]:
     _X = _rng.random((_m,) + _arch["input_shape"])
-    _P = _random_parameters(_arch, _rng)
+    _P = grading.random_parameters(_arch, _rng)
     _result = model_forward(_X, _P, dict(_arch))
     check(isinstance(_result, (tuple, list)) and len(_result) == 2, "model_forward must return a pair (Z3, caches)")
     _caches, _want = _result[1], _layer_caches(_X, _P, _arch)
@@ -868,7 +745,7 @@ for _arch, _m, _case in _NETS[:2]:
     for _key in _want:
         if _key == "dropout":         # the dropout tests check what dropout does (here: none is asked for)
             continue
-        check(_same_content(_caches[_key], _want[_key]),
+        check(grading.same_content(_caches[_key], _want[_key]),
               f"model_forward, {_case}: caches['{_key}'] is not the cache its layer returned"
               + (" (the shape of P2)" if _key == "flatten" else ""))
 
@@ -876,15 +753,15 @@ for _arch, _m, _case in _NETS[:2]:
 # Hidden tests of model_forward (1 point): dropout on the flattened features with a dropout_seed,
 # and none without one (as in predict).
 _rng = np.random.default_rng(30517)
-for (_arch, _m, _case), _keep, _seed in zip(_NETS, (0.5, 0.75, 0.3), (8, 21, 5)):
+for (_arch, _m, _case), _keep, _seed in zip(grading.NETS, (0.5, 0.75, 0.3), (8, 21, 5)):
     _arch = dict(_arch, keep_prob=_keep)
     _X = _rng.random((_m,) + _arch["input_shape"])
-    _P = _random_parameters(_arch, _rng)
+    _P = grading.random_parameters(_arch, _rng)
     _result = model_forward(_X, _P, dict(_arch), dropout_seed=_seed)
     check(isinstance(_result, (tuple, list)) and len(_result) == 2, "model_forward must return a pair (Z3, caches)")
-    check_close_quietly(_result[0], _forward_reference(_X, _P, _arch, _dropout_mask(_arch, _m, _seed))[0],
+    check_close_quietly(_result[0], grading.forward_reference(_X, _P, _arch, grading.dropout_mask(_arch, _m, _seed))[0],
                         f"model_forward, {_case}, keep_prob {_keep} with a dropout_seed: Z3")
-    check_close_quietly(model_forward(_X, _P, dict(_arch))[0], _forward_reference(_X, _P, _arch)[0],
+    check_close_quietly(model_forward(_X, _P, dict(_arch))[0], grading.forward_reference(_X, _P, _arch)[0],
                         f"model_forward, {_case}, keep_prob {_keep} without a dropout_seed (predicting: no dropout): Z3")
 
 # %% [markdown]
@@ -969,12 +846,6 @@ def _():
 # %% test compute_cost fresh_inputs points=1 hidden
 # Hidden tests of compute_cost (1 point): the cost of other batches: larger, a single example,
 # very large logits, float32.
-def _cost_reference(Z, Y):
-    Z = np.asarray(Z, dtype=np.float64)
-    shifted = Z - Z.max(axis=1, keepdims=True)
-    log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-    return float(-np.mean(np.sum(Y * log_p, axis=1))), (np.exp(log_p) - Y) / Z.shape[0]
-
 _rng = np.random.default_rng(73141)
 _COST_CASES = [(_rng.standard_normal((9, 5)) * 2, _rng.integers(0, 5, 9), 5, "a batch of 9, 5 classes"),
                (_rng.standard_normal((1, 6)), np.array([4]), 6, "a single example"),
@@ -987,8 +858,8 @@ for _Z, _y, _n, _case in _COST_CASES:
     _cost = _result[0]
     check(np.ndim(_cost) == 0 and not isinstance(_cost, (bool, np.bool_)),
           f"compute_cost, {_case}: the cost must be a single number")
-    _tol = 1e-5 if _Z.dtype == np.float32 else 1e-8
-    check(np.isfinite(float(_cost)) and np.isclose(float(_cost), _cost_reference(_Z, _Y)[0], rtol=_tol, atol=_tol),
+    _tol = grading.tolerance("cost", _Z.dtype)
+    check(np.isfinite(float(_cost)) and np.isclose(float(_cost), grading.cost_reference(_Z, _Y)[0], rtol=_tol, atol=_tol),
           f"compute_cost, {_case}: the cost is wrong. It is the mean over the examples of their losses")
 
 # %% test compute_cost gradient points=1 hidden
@@ -998,13 +869,13 @@ for _Z, _y, _n, _case in _COST_CASES:
     _Y = (_y.reshape(-1, 1) == np.arange(_n)).astype(_Z.dtype)
     _result = compute_cost(_Z.copy(), _Y)
     check(isinstance(_result, (tuple, list)) and len(_result) == 2, "compute_cost must return a pair (cost, dZ3)")
-    _tol = 1e-5 if _Z.dtype == np.float32 else 1e-8
-    check_close_quietly(_result[1], _cost_reference(_Z, _Y)[1],
+    _tol = grading.tolerance("cost", _Z.dtype)
+    check_close_quietly(_result[1], grading.cost_reference(_Z, _Y)[1],
                         f"compute_cost, {_case}: dZ3 is not the gradient of the cost", rtol=_tol, atol=_tol)
     if _Z.dtype == np.float64 and np.abs(_Z).max() < 50:
         _v = _rng.standard_normal(_Z.shape)
         check(np.isclose(np.sum(np.asarray(_result[1], dtype=float) * _v),
-                         directional_derivative(lambda z: _cost_reference(z, _Y)[0], _Z, _v), rtol=1e-5, atol=1e-8),
+                         directional_derivative(lambda z: grading.cost_reference(z, _Y)[0], _Z, _v), rtol=1e-5, atol=1e-8),
               f"compute_cost, {_case}: dZ3 does not match the numerical gradient of the cost")
 
 # %% [markdown]
@@ -1131,7 +1002,7 @@ def _():
 def _backward_case(arch, m, rng, dtype=np.float64):
     """Inputs, parameters, the grader's caches and dZ3 for one network."""
     X = rng.random((m,) + arch["input_shape"]).astype(dtype)
-    P = {k: v.astype(dtype) for k, v in _random_parameters(arch, rng).items()}
+    P = {k: v.astype(dtype) for k, v in grading.random_parameters(arch, rng).items()}
     Z3, caches = model_forward(X, P, dict(arch))
     Y = (rng.integers(0, arch["n_classes"], m).reshape(-1, 1) == np.arange(arch["n_classes"])).astype(dtype)
     return X, P, Y, caches, compute_cost(Z3, Y)[1]
@@ -1139,13 +1010,13 @@ def _backward_case(arch, m, rng, dtype=np.float64):
 def _check_model_backward(names, seed, dtypes=(np.float64,)):
     """Compare some of the gradients with the reference, on every network and data type."""
     rng = np.random.default_rng(seed)
-    for arch, m, case in _NETS:
+    for arch, m, case in grading.NETS:
         for dtype in dtypes:
             X, P, Y, caches, dZ3 = _backward_case(arch, m, rng, dtype)
-            want = _backward_reference(dZ3, P, arch, _forward_reference(X, P, arch)[1])
+            want = grading.backward_reference(dZ3, P, arch, grading.forward_reference(X, P, arch)[1])
             grads = model_backward(dZ3, caches)
             check(isinstance(grads, dict), "model_backward must return a dictionary of gradients")
-            tol = 1e-7 if dtype == np.float64 else 2e-4
+            tol = grading.tolerance("backward", dtype)
             for name in names:
                 check_close_quietly(grads.get(name), want[name],
                                     f"model_backward, {case} ({np.dtype(dtype).name}): {name}", rtol=tol, atol=tol)
@@ -1153,7 +1024,7 @@ def _check_model_backward(names, seed, dtypes=(np.float64,)):
 def _gradient_check_model_backward(parameter_names, seed):
     """The cost's directional derivatives along random directions match these gradients."""
     rng = np.random.default_rng(seed)
-    for arch, m, case in _NETS[:2]:
+    for arch, m, case in grading.NETS[:2]:
         X, P, Y, caches, dZ3 = _backward_case(arch, m, rng)
         grads = model_backward(dZ3, caches)
         check(isinstance(grads, dict), "model_backward must return a dictionary of gradients")
@@ -1186,15 +1057,15 @@ _gradient_check_model_backward(("W1",), seed=27373)
 # %% test model_backward dropout points=1 hidden
 # Hidden tests of model_backward (1 point): the gradients of a network trained with dropout.
 _rng = np.random.default_rng(61403)
-for (_arch, _m, _case), _keep, _seed in zip(_NETS, (0.5, 0.6, 0.4), (3, 14, 9)):
+for (_arch, _m, _case), _keep, _seed in zip(grading.NETS, (0.5, 0.6, 0.4), (3, 14, 9)):
     _arch = dict(_arch, keep_prob=_keep)
     _X = _rng.random((_m,) + _arch["input_shape"])
-    _P = _random_parameters(_arch, _rng)
+    _P = grading.random_parameters(_arch, _rng)
     _Y = (_rng.integers(0, _arch["n_classes"], _m).reshape(-1, 1) == np.arange(_arch["n_classes"])).astype(float)
     _Z3, _caches = model_forward(_X, _P, dict(_arch), dropout_seed=_seed)
     _dZ3 = compute_cost(_Z3, _Y)[1]
-    _want = _backward_reference(_dZ3, _P, _arch,
-                                _forward_reference(_X, _P, _arch, _dropout_mask(_arch, _m, _seed))[1])
+    _want = grading.backward_reference(_dZ3, _P, _arch,
+                                grading.forward_reference(_X, _P, _arch, grading.dropout_mask(_arch, _m, _seed))[1])
     _grads = model_backward(_dZ3, _caches)
     check(isinstance(_grads, dict), "model_backward must return a dictionary of gradients")
     for _name in ("dW3", "db3", "dW2", "dW1"):
@@ -1280,17 +1151,9 @@ def _():
 
 # %% test random_mini_batches sizes points=1 hidden
 # Hidden tests of random_mini_batches (1 point): the number and sizes of the mini-batches.
-def _labelled_examples(m, n_classes, rng):
-    """Images whose pixels all hold the example's number, and random one-hot labels."""
-    X = np.arange(m, dtype=np.float64).reshape(m, 1, 1, 1) * np.ones((1, 3, 2, 2))
-    y = rng.integers(0, n_classes, m)
-    return X, (y.reshape(-1, 1) == np.arange(n_classes)).astype(np.float64), y
-
-_BATCH_CASES = [(12, 4, "a batch size that divides m"), (23, 5, "a last, smaller batch"),
-                (3, 8, "a batch size larger than m"), (5, 1, "batches of one example")]
 _rng = np.random.default_rng(38183)
-for _m, _size, _case in _BATCH_CASES:
-    _X, _Y, _y = _labelled_examples(_m, 4, _rng)
+for _m, _size, _case in grading.BATCH_CASES:
+    _X, _Y, _y = grading.labelled_examples(_m, 4, _rng)
     _batches = random_mini_batches(_X, _Y, _size, seed=7)
     check(isinstance(_batches, (list, tuple)), "random_mini_batches must return a list of pairs")
     _want = [min(_size, _m - start) for start in range(0, _m, _size)]
@@ -1301,8 +1164,8 @@ for _m, _size, _case in _BATCH_CASES:
 # %% test random_mini_batches pairs points=1 hidden
 # Hidden tests of random_mini_batches (1 point): every image keeps its label.
 _rng = np.random.default_rng(49201)
-for _m, _size, _case in _BATCH_CASES:
-    _X, _Y, _y = _labelled_examples(_m, 5, _rng)
+for _m, _size, _case in grading.BATCH_CASES:
+    _X, _Y, _y = grading.labelled_examples(_m, 5, _rng)
     _batches = random_mini_batches(_X, _Y, _size, seed=9)
     check(isinstance(_batches, (list, tuple)) and all(isinstance(b, (list, tuple)) and len(b) == 2 for b in _batches),
           "random_mini_batches must return a list of pairs")
@@ -1316,8 +1179,8 @@ for _m, _size, _case in _BATCH_CASES:
 # Hidden tests of random_mini_batches (1 point): the mini-batches hold every image exactly once,
 # shuffled.
 _rng = np.random.default_rng(50227)
-for _m, _size, _case in _BATCH_CASES + [(40, 8, "40 examples")]:
-    _X, _Y, _y = _labelled_examples(_m, 3, _rng)
+for _m, _size, _case in grading.BATCH_CASES + [(40, 8, "40 examples")]:
+    _X, _Y, _y = grading.labelled_examples(_m, 3, _rng)
     _batches = random_mini_batches(_X, _Y, _size, seed=11)
     check(isinstance(_batches, (list, tuple)) and all(isinstance(b, (list, tuple)) and len(b) == 2 for b in _batches),
           "random_mini_batches must return a list of pairs")
@@ -1331,8 +1194,8 @@ for _m, _size, _case in _BATCH_CASES + [(40, 8, "40 examples")]:
 # Hidden tests of random_mini_batches (1 point): the order follows the permutation drawn from
 # the seed.
 _rng = np.random.default_rng(61129)
-for (_m, _size, _case), _seed in zip(_BATCH_CASES, (13, 29, 31, 37)):
-    _X, _Y, _y = _labelled_examples(_m, 4, _rng)
+for (_m, _size, _case), _seed in zip(grading.BATCH_CASES, (13, 29, 31, 37)):
+    _X, _Y, _y = grading.labelled_examples(_m, 4, _rng)
     _batches = random_mini_batches(_X, _Y, _size, seed=_seed)
     check(isinstance(_batches, (list, tuple)) and all(isinstance(b, (list, tuple)) and len(b) == 2 for b in _batches),
           "random_mini_batches must return a list of pairs")
@@ -1493,23 +1356,10 @@ def _train_reference(X, Y, arch, learning_rate, num_epochs, mini_batch_size, see
         costs.append(total / m)
     return parameters, costs
 
-_TRAIN_CASES = [  # (architecture, m, learning rate, epochs, batch size, seed, description)
-    ({"input_shape": (8, 6, 2), "f1": 3, "n_C1": 2, "pool1": 2, "f2": 2, "n_C2": 3, "pool2": 2, "n_classes": 4},
-     14, 0.02, 3, 4, 2, "an 8 x 6 input, batches of 4 with a smaller last one"),
-    ({"input_shape": (8, 8, 1), "f1": 2, "n_C1": 3, "pool1": 4, "f2": 2, "n_C2": 2, "pool2": 2, "n_classes": 3},
-     10, 0.005, 4, 10, 4, "one batch per epoch"),
-]
-
-def _train_case(case, rng):
-    arch, m, lr, epochs, size, seed, name = case
-    X = rng.random((m,) + arch["input_shape"]).astype(np.float32)
-    Y = (rng.integers(0, arch["n_classes"], m).reshape(-1, 1) == np.arange(arch["n_classes"])).astype(np.float32)
-    return X, Y
-
 _rng = np.random.default_rng(72143)
-for _case in _TRAIN_CASES:
+for _case in grading.TRAIN_CASES:
     _arch, _m, _lr, _epochs, _size, _seed, _name = _case
-    _X, _Y = _train_case(_case, _rng)
+    _X, _Y = grading.train_case(_case, _rng)
     _result = train_model(_X, _Y, dict(_arch), learning_rate=_lr, num_epochs=_epochs, mini_batch_size=_size, seed=_seed)
     check(isinstance(_result, (tuple, list)) and len(_result) == 2, "train_model must return a pair (parameters, costs)")
     check(np.shape(_result[1]) == (_epochs,), f"train_model, {_name}: costs must hold one number per epoch")
@@ -1519,9 +1369,9 @@ for _case in _TRAIN_CASES:
 # %% test train_model parameters points=1 hidden
 # Hidden tests of train_model (1 point): the trained parameters on other data, networks and settings.
 _rng = np.random.default_rng(83177)
-for _case in _TRAIN_CASES:
+for _case in grading.TRAIN_CASES:
     _arch, _m, _lr, _epochs, _size, _seed, _name = _case
-    _X, _Y = _train_case(_case, _rng)
+    _X, _Y = grading.train_case(_case, _rng)
     _result = train_model(_X, _Y, dict(_arch), learning_rate=_lr, num_epochs=_epochs, mini_batch_size=_size, seed=_seed)
     check(isinstance(_result, (tuple, list)) and len(_result) == 2, "train_model must return a pair (parameters, costs)")
     check(isinstance(_result[0], dict), f"train_model, {_name}: parameters must be a dictionary")
@@ -1534,9 +1384,9 @@ for _case in _TRAIN_CASES:
 # Hidden tests of train_model (1 point): a network with dropout: the trained parameters (the epoch
 # costs are graded on their own).
 _rng = np.random.default_rng(47711)
-_case = (dict(_TRAIN_CASES[0][0], keep_prob=0.5),) + _TRAIN_CASES[0][1:6] + ("a network with dropout (keep_prob 0.5)",)
+_case = (dict(grading.TRAIN_CASES[0][0], keep_prob=0.5),) + grading.TRAIN_CASES[0][1:6] + ("a network with dropout (keep_prob 0.5)",)
 _arch, _m, _lr, _epochs, _size, _seed, _name = _case
-_X, _Y = _train_case(_case, _rng)
+_X, _Y = grading.train_case(_case, _rng)
 _result = train_model(_X, _Y, dict(_arch), learning_rate=_lr, num_epochs=_epochs, mini_batch_size=_size, seed=_seed)
 check(isinstance(_result, (tuple, list)) and len(_result) == 2, "train_model must return a pair (parameters, costs)")
 _want_parameters = _train_reference(_X, _Y, _arch, _lr, _epochs, _size, _seed)[0]
@@ -1639,14 +1489,14 @@ def _():
 # %% test predict fresh_inputs points=2 hidden
 # Hidden tests of predict (2 points): other networks, a single image, more images than batch_size.
 _rng = np.random.default_rng(15173)
-for (_arch, _m, _case), _count, _size in zip(_NETS, (1, 300, 5), (128, 128, 2)):
+for (_arch, _m, _case), _count, _size in zip(grading.NETS, (1, 300, 5), (128, 128, 2)):
     _X = _rng.random((_count,) + _arch["input_shape"])
-    _P = _random_parameters(_arch, _rng)
+    _P = grading.random_parameters(_arch, _rng)
     _P["W3"] = _P["W3"] * 5
     _predictions = predict(_X, _P, dict(_arch), batch_size=_size)
     check(isinstance(_predictions, np.ndarray) and _predictions.dtype.kind in "iu",
           f"predict, {_case}: the predictions must be a NumPy array of integers")
-    check(np.array_equal(_predictions, np.argmax(_forward_reference(_X, _P, _arch)[0], axis=1)),
+    check(np.array_equal(_predictions, np.argmax(grading.forward_reference(_X, _P, _arch)[0], axis=1)),
           f"predict, {_case}, {_count} image(s): some predictions are wrong (or the shape is)")
 
 # %% [markdown]
