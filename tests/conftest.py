@@ -77,11 +77,13 @@ def fill_data_or_skip(assignment: str) -> None:
 
 
 def grader_only_lines(assignment: str) -> list[str]:
-    """The code lines of notebooks/<a>/grading.py (longer than 30 characters, not imports): none
-    may reach what students get (release, worked solutions, feedback)."""
+    """The code lines of notebooks/<a>/grading.py (longer than 30 characters, not imports, not in
+    the modules students get): none may reach the release, the worked solutions or feedback."""
+    from coursekit.course import Paths
     path = REPO / "notebooks" / assignment / "grading.py"
     lines = {line.strip() for line in path.read_text().splitlines()} if path.exists() else set()
-    return sorted(line for line in lines if len(line) > 30 and not line.startswith(("from ", "import ")))
+    public = {line.strip() for module in Paths(assignment, REPO).modules for line in module.read_text().splitlines()}
+    return sorted(line for line in lines - public if len(line) > 30 and not line.startswith(("from ", "import ")))
 
 
 def copy_course(target: Path, students: list[str] | None = None) -> Path:
