@@ -1,7 +1,6 @@
 """Where things are in the course repository."""
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -69,19 +68,8 @@ class Paths:
     def submitted(self, student: str) -> Path:
         return self.root / "submitted" / student / self.assignment / f"{self.assignment}.ipynb"
 
-    def autograded(self, student: str) -> Path:
-        return self.root / "autograded" / student / self.assignment / f"{self.assignment}.ipynb"
-
 
 def assignments(root: Path = ROOT) -> list[str]:
     """Assignments that have a plain-text source notebook."""
     folder = root / "notebooks"
     return sorted(p.name for p in folder.iterdir() if (p / f"{p.name}.py").exists()) if folder.exists() else []
-
-
-def students(assignment: str, root: Path = ROOT) -> list[str]:
-    """Students with a submission of ``assignment`` under submitted/."""
-    folder = root / "submitted"
-    if not folder.exists():
-        return []
-    return sorted(s for s in os.listdir(folder) if (folder / s / assignment).is_dir())
