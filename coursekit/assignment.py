@@ -23,10 +23,12 @@ from typing import Any
 
 import nbformat
 
+from coursekit.course import Paths, course_root
+
 SKIP_AT_GRADING_TAG = "skip-at-grading"   # a cell not run at grading (figures, training, the data)
 HIDDEN_BEGIN, HIDDEN_END = "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"   # nbgrader's delimiters (in a line)
 DATA_FOLDER = "datasets"          # data next to a notebook: mounted read-only, never copied
-GRADING_MODULE = "grading"        # notebooks/<a>/grading.py, as the test cells name it
+GRADING_MODULE = "grading"        # the name the test cells know the grader-only module by
 
 
 def nbgrader_meta(cell: Any) -> dict:
@@ -137,8 +139,8 @@ class Assignment:
 
     @property
     def grading_path(self) -> Path:
-        """The grader-only module: ``notebooks/<a>/grading.py`` of the course (source/<a>/../..)."""
-        return self.directory.parent.parent / "notebooks" / self.name / f"{GRADING_MODULE}.py"
+        """The grader-only module, ``notebooks/<a>/grading.py`` of the course this source is in."""
+        return Paths(self.name, course_root(self.directory)).grading
 
     @cached_property
     def reference(self) -> dict[str, Any]:

@@ -14,7 +14,9 @@ def course_root(start: Path | None = None) -> Path:
 
 
 ROOT = course_root()
-GRADER_ONLY = ("audit_spec.py", "grading.py")   # in notebooks/<a>/: for the grader, never copied to source/
+GRADING_FILE = "grading.py"         # notebooks/<a>/: references, tolerances, checks of the hidden tests
+SPEC_FILE = "audit_spec.py"         # notebooks/<a>/: the audit's contract (coursekit/audit/spec.py)
+GRADER_ONLY = (SPEC_FILE, GRADING_FILE)   # in notebooks/<a>/: for the grader, never copied to source/
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,11 @@ class Paths:
     def text(self) -> Path:
         """The plain-text twin of the source notebook (jupytext percent format, short headers)."""
         return self.notebook_dir / f"{self.assignment}.py"
+
+    @property
+    def grading(self) -> Path:
+        """The grader-only module of the hidden tests (loaded as ``grading`` at grading only)."""
+        return self.notebook_dir / GRADING_FILE
 
     @property
     def modules(self) -> list[Path]:
