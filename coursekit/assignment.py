@@ -19,6 +19,7 @@ import sys
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import nbformat
@@ -145,14 +146,16 @@ class Assignment:
     @cached_property
     def reference(self) -> dict[str, Any]:
         """The namespace of the source notebook as the grader runs it: imports and solutions,
-        and the grader-only module as ``grading`` when the assignment has one."""
+        and the grader-only module as ``grading`` when the assignment has one (its
+        ``reference`` attribute: the reference solutions, for its own checks)."""
         ns: dict[str, Any] = {"__name__": "__reference__"}
         with _importable(self.directory), _working_directory(self.directory), \
                 contextlib.redirect_stdout(io.StringIO()):
             for source in self.grader_cells:
                 exec(compile(source, f"<reference {self.name}>", "exec"), ns)
             if self.grading_path.exists():
-                ns[GRADING_MODULE] = _load_module(self.grading_path, f"{GRADING_MODULE}_{self.name}")
+                grading = ns[GRADING_MODULE] = _load_module(self.grading_path, f"{GRADING_MODULE}_{self.name}")
+                grading.reference = SimpleNamespace(**{f: ns[f] for f in self.functions})   # the solutions
         return ns
 
 

@@ -720,26 +720,13 @@ for _arch, _m, _case in grading.NETS:
 # %% test model_forward caches points=2 hidden
 # Hidden tests of model_forward (2 points): the caches hold what each layer returned, for the
 # backward pass.
-def _layer_caches(X, P, arch):
-    """The caches the fast layers return along the network, as model_forward must keep them."""
-    same = {"stride": 1, "pad": "same"}
-    Z1, c_conv1 = conv_forward(X, P["W1"], None, same)
-    A1, c_relu1 = relu_forward(Z1)
-    P1, c_pool1 = pool_forward(A1, {"f": arch["pool1"], "stride": arch["pool1"]}, mode="max")
-    Z2, c_conv2 = conv_forward(P1, P["W2"], None, same)
-    A2, c_relu2 = relu_forward(Z2)
-    P2, c_pool2 = pool_forward(A2, {"f": arch["pool2"], "stride": arch["pool2"]}, mode="max")
-    _, c_fc = dense_forward(P2.reshape(P2.shape[0], -1), P["W3"], P["b3"])
-    return {"conv1": c_conv1, "relu1": c_relu1, "pool1": c_pool1, "conv2": c_conv2, "relu2": c_relu2,
-            "pool2": c_pool2, "flatten": P2.shape, "dropout": None, "fc": c_fc}
-
 _rng = np.random.default_rng(62207)
 for _arch, _m, _case in grading.NETS[:2]:
     _X = _rng.random((_m,) + _arch["input_shape"])
     _P = grading.random_parameters(_arch, _rng)
     _result = model_forward(_X, _P, dict(_arch))
     check(isinstance(_result, (tuple, list)) and len(_result) == 2, "model_forward must return a pair (Z3, caches)")
-    _caches, _want = _result[1], _layer_caches(_X, _P, _arch)
+    _caches, _want = _result[1], grading.layer_caches(_X, _P, _arch)
     check(isinstance(_caches, dict) and sorted(_caches) == sorted(_want),
           f"model_forward, {_case}: caches must be the dictionary given in the answer cell")
     for _key in _want:
@@ -999,60 +986,20 @@ def _():
 # %% test model_backward dense points=2 hidden
 # Hidden tests of model_backward (2 points): dW3 and db3 on other networks, and a gradient check
 # of the cost with respect to W3 and b3.
-def _backward_case(arch, m, rng, dtype=np.float64):
-    """Inputs, parameters, the grader's caches and dZ3 for one network."""
-    X = rng.random((m,) + arch["input_shape"]).astype(dtype)
-    P = {k: v.astype(dtype) for k, v in grading.random_parameters(arch, rng).items()}
-    Z3, caches = model_forward(X, P, dict(arch))
-    Y = (rng.integers(0, arch["n_classes"], m).reshape(-1, 1) == np.arange(arch["n_classes"])).astype(dtype)
-    return X, P, Y, caches, compute_cost(Z3, Y)[1]
-
-def _check_model_backward(names, seed, dtypes=(np.float64,)):
-    """Compare some of the gradients with the reference, on every network and data type."""
-    rng = np.random.default_rng(seed)
-    for arch, m, case in grading.NETS:
-        for dtype in dtypes:
-            X, P, Y, caches, dZ3 = _backward_case(arch, m, rng, dtype)
-            want = grading.backward_reference(dZ3, P, arch, grading.forward_reference(X, P, arch)[1])
-            grads = model_backward(dZ3, caches)
-            check(isinstance(grads, dict), "model_backward must return a dictionary of gradients")
-            tol = grading.tolerance("backward", dtype)
-            for name in names:
-                check_close_quietly(grads.get(name), want[name],
-                                    f"model_backward, {case} ({np.dtype(dtype).name}): {name}", rtol=tol, atol=tol)
-
-def _gradient_check_model_backward(parameter_names, seed):
-    """The cost's directional derivatives along random directions match these gradients."""
-    rng = np.random.default_rng(seed)
-    for arch, m, case in grading.NETS[:2]:
-        X, P, Y, caches, dZ3 = _backward_case(arch, m, rng)
-        grads = model_backward(dZ3, caches)
-        check(isinstance(grads, dict), "model_backward must return a dictionary of gradients")
-        for name in parameter_names:
-            def cost_of(value, name=name):
-                return compute_cost(model_forward(X, dict(P, **{name: value}), dict(arch))[0], Y)[0]
-            grad = grads.get("d" + name)
-            check(np.shape(grad) == P[name].shape, f"model_backward, {case}: d{name} has the wrong shape")
-            grad = np.asarray(grad, dtype=float)
-            for _ in range(2):
-                v = rng.standard_normal(P[name].shape)
-                check(np.isclose(np.sum(grad * v), directional_derivative(cost_of, P[name], v), rtol=1e-4, atol=1e-7),
-                      f"model_backward, {case}: d{name} does not match the numerical gradient of the cost")
-
-_check_model_backward(("dW3", "db3"), seed=95153)
-_gradient_check_model_backward(("W3", "b3"), seed=27361)
+grading.check_model_backward(model_backward, ("dW3", "db3"), seed=95153)
+grading.gradient_check_model_backward(model_backward, ("W3", "b3"), seed=27361)
 
 # %% test model_backward conv2 points=2 hidden
 # Hidden tests of model_backward (2 points): dW2, the gradient of the second convolution, on other
 # networks in float64 and float32, and a gradient check.
-_check_model_backward(("dW2",), seed=16057, dtypes=(np.float64, np.float32))
-_gradient_check_model_backward(("W2",), seed=27367)
+grading.check_model_backward(model_backward, ("dW2",), seed=16057, dtypes=(np.float64, np.float32))
+grading.gradient_check_model_backward(model_backward, ("W2",), seed=27367)
 
 # %% test model_backward conv1 points=2 hidden
 # Hidden tests of model_backward (2 points): dW1, the gradient of the first convolution, on other
 # networks in float64 and float32, and a gradient check.
-_check_model_backward(("dW1",), seed=16063, dtypes=(np.float64, np.float32))
-_gradient_check_model_backward(("W1",), seed=27373)
+grading.check_model_backward(model_backward, ("dW1",), seed=16063, dtypes=(np.float64, np.float32))
+grading.gradient_check_model_backward(model_backward, ("W1",), seed=27373)
 
 # %% test model_backward dropout points=1 hidden
 # Hidden tests of model_backward (1 point): the gradients of a network trained with dropout.
@@ -1339,23 +1286,6 @@ def _():
 
 # %% test train_model costs points=2 hidden
 # Hidden tests of train_model (2 points): the epoch costs on other data, networks and settings.
-def _train_reference(X, Y, arch, learning_rate, num_epochs, mini_batch_size, seed):
-    """Mini-batch Adam with the grader's functions: (parameters, epoch costs)."""
-    parameters = initialize_parameters(arch, seed)
-    state = adam_init(parameters)
-    m, costs = X.shape[0], []
-    for epoch in range(num_epochs):
-        order = np.random.default_rng(seed + 1 + epoch).permutation(m)
-        total = 0.0
-        for t, start in enumerate(range(0, m, mini_batch_size)):
-            batch = order[start:start + mini_batch_size]
-            Z3, caches = model_forward(X[batch], parameters, arch, [seed, epoch, t])
-            cost, dZ3 = compute_cost(Z3, Y[batch])
-            parameters, state = adam_update(parameters, model_backward(dZ3, caches), state, learning_rate)
-            total += cost * len(batch)
-        costs.append(total / m)
-    return parameters, costs
-
 _rng = np.random.default_rng(72143)
 for _case in grading.TRAIN_CASES:
     _arch, _m, _lr, _epochs, _size, _seed, _name = _case
@@ -1363,7 +1293,7 @@ for _case in grading.TRAIN_CASES:
     _result = train_model(_X, _Y, dict(_arch), learning_rate=_lr, num_epochs=_epochs, mini_batch_size=_size, seed=_seed)
     check(isinstance(_result, (tuple, list)) and len(_result) == 2, "train_model must return a pair (parameters, costs)")
     check(np.shape(_result[1]) == (_epochs,), f"train_model, {_name}: costs must hold one number per epoch")
-    check_close_quietly(_result[1], _train_reference(_X, _Y, _arch, _lr, _epochs, _size, _seed)[1],
+    check_close_quietly(_result[1], grading.train_reference(_X, _Y, _arch, _lr, _epochs, _size, _seed)[1],
                         f"train_model, {_name}: the epoch costs", rtol=1e-4, atol=1e-6)
 
 # %% test train_model parameters points=1 hidden
@@ -1375,7 +1305,7 @@ for _case in grading.TRAIN_CASES:
     _result = train_model(_X, _Y, dict(_arch), learning_rate=_lr, num_epochs=_epochs, mini_batch_size=_size, seed=_seed)
     check(isinstance(_result, (tuple, list)) and len(_result) == 2, "train_model must return a pair (parameters, costs)")
     check(isinstance(_result[0], dict), f"train_model, {_name}: parameters must be a dictionary")
-    _want = _train_reference(_X, _Y, _arch, _lr, _epochs, _size, _seed)[0]
+    _want = grading.train_reference(_X, _Y, _arch, _lr, _epochs, _size, _seed)[0]
     for _name_p in ("W1", "W2", "W3", "b3"):
         check_close_quietly(_result[0].get(_name_p), _want[_name_p],
                             f"train_model, {_name}: the trained {_name_p}", rtol=1e-3, atol=1e-5)
@@ -1389,7 +1319,7 @@ _arch, _m, _lr, _epochs, _size, _seed, _name = _case
 _X, _Y = grading.train_case(_case, _rng)
 _result = train_model(_X, _Y, dict(_arch), learning_rate=_lr, num_epochs=_epochs, mini_batch_size=_size, seed=_seed)
 check(isinstance(_result, (tuple, list)) and len(_result) == 2, "train_model must return a pair (parameters, costs)")
-_want_parameters = _train_reference(_X, _Y, _arch, _lr, _epochs, _size, _seed)[0]
+_want_parameters = grading.train_reference(_X, _Y, _arch, _lr, _epochs, _size, _seed)[0]
 check(isinstance(_result[0], dict), f"train_model, {_name}: parameters must be a dictionary")
 for _name_p in ("W1", "W2", "W3", "b3"):
     check_close_quietly(_result[0].get(_name_p), _want_parameters[_name_p], f"train_model, {_name}: the trained {_name_p} (pass dropout_seed to model_forward)",

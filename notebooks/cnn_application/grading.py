@@ -1,11 +1,18 @@
 """The grader's own code for the hidden tests of cnn_application: plain references of the
 network (written independently of the solutions and of fast_layers.py), the tolerances, and the
-networks and cases several test cells share. Never released and never in the sandbox: the grading
-process loads it into the test cells' namespace as ``grading`` (``Assignment.reference``).
+networks, cases and checks several test cells share. Never released and never in the sandbox: the
+grading process loads it into the test cells' namespace as ``grading`` (``Assignment.reference``)
+and sets ``reference``; the checks receive the student's function as ``student``.
 """
 from __future__ import annotations
 
+from types import SimpleNamespace
+
+import fast_layers as fl
 import numpy as np
+from checks import check, check_close_quietly, directional_derivative
+
+reference = SimpleNamespace()   # the notebook's reference solutions, set by the grader on loading this module
 
 TOLERANCES = {          # (float64, float32): rtol and atol of a result against the float64 reference
     "forward": (1e-7, 1e-4),
@@ -187,3 +194,78 @@ def train_case(case, rng):
     X = rng.random((m,) + arch["input_shape"]).astype(np.float32)
     Y = (rng.integers(0, arch["n_classes"], m).reshape(-1, 1) == np.arange(arch["n_classes"])).astype(np.float32)
     return X, Y
+
+
+def layer_caches(X, P, arch):
+    """The caches the fast layers return along the network, as model_forward must keep them."""
+    same = {"stride": 1, "pad": "same"}
+    Z1, c_conv1 = fl.conv_forward(X, P["W1"], None, same)
+    A1, c_relu1 = fl.relu_forward(Z1)
+    P1, c_pool1 = fl.pool_forward(A1, {"f": arch["pool1"], "stride": arch["pool1"]}, mode="max")
+    Z2, c_conv2 = fl.conv_forward(P1, P["W2"], None, same)
+    A2, c_relu2 = fl.relu_forward(Z2)
+    P2, c_pool2 = fl.pool_forward(A2, {"f": arch["pool2"], "stride": arch["pool2"]}, mode="max")
+    _, c_fc = fl.dense_forward(P2.reshape(P2.shape[0], -1), P["W3"], P["b3"])
+    return {"conv1": c_conv1, "relu1": c_relu1, "pool1": c_pool1, "conv2": c_conv2, "relu2": c_relu2,
+            "pool2": c_pool2, "flatten": P2.shape, "dropout": None, "fc": c_fc}
+
+
+def backward_case(arch, m, rng, dtype=np.float64):
+    """Inputs, parameters, the grader's caches and dZ3 for one network."""
+    X = rng.random((m,) + arch["input_shape"]).astype(dtype)
+    P = {k: v.astype(dtype) for k, v in random_parameters(arch, rng).items()}
+    Z3, caches = reference.model_forward(X, P, dict(arch))
+    Y = (rng.integers(0, arch["n_classes"], m).reshape(-1, 1) == np.arange(arch["n_classes"])).astype(dtype)
+    return X, P, Y, caches, reference.compute_cost(Z3, Y)[1]
+
+
+def check_model_backward(student, names, seed, dtypes=(np.float64,)):
+    """Compare some of the gradients with the reference, on every network and data type."""
+    rng = np.random.default_rng(seed)
+    for arch, m, case in NETS:
+        for dtype in dtypes:
+            X, P, Y, caches, dZ3 = backward_case(arch, m, rng, dtype)
+            want = backward_reference(dZ3, P, arch, forward_reference(X, P, arch)[1])
+            grads = student(dZ3, caches)
+            check(isinstance(grads, dict), "model_backward must return a dictionary of gradients")
+            tol = tolerance("backward", dtype)
+            for name in names:
+                check_close_quietly(grads.get(name), want[name],
+                                    f"model_backward, {case} ({np.dtype(dtype).name}): {name}", rtol=tol, atol=tol)
+
+
+def gradient_check_model_backward(student, parameter_names, seed):
+    """The cost's directional derivatives along random directions match these gradients."""
+    rng = np.random.default_rng(seed)
+    for arch, m, case in NETS[:2]:
+        X, P, Y, caches, dZ3 = backward_case(arch, m, rng)
+        grads = student(dZ3, caches)
+        check(isinstance(grads, dict), "model_backward must return a dictionary of gradients")
+        for name in parameter_names:
+            def cost_of(value, name=name):
+                return reference.compute_cost(reference.model_forward(X, dict(P, **{name: value}), dict(arch))[0], Y)[0]
+            grad = grads.get("d" + name)
+            check(np.shape(grad) == P[name].shape, f"model_backward, {case}: d{name} has the wrong shape")
+            grad = np.asarray(grad, dtype=float)
+            for _ in range(2):
+                v = rng.standard_normal(P[name].shape)
+                check(np.isclose(np.sum(grad * v), directional_derivative(cost_of, P[name], v), rtol=1e-4, atol=1e-7),
+                      f"model_backward, {case}: d{name} does not match the numerical gradient of the cost")
+
+
+def train_reference(X, Y, arch, learning_rate, num_epochs, mini_batch_size, seed):
+    """Mini-batch Adam with the grader's functions: (parameters, epoch costs)."""
+    parameters = reference.initialize_parameters(arch, seed)
+    state = fl.adam_init(parameters)
+    m, costs = X.shape[0], []
+    for epoch in range(num_epochs):
+        order = np.random.default_rng(seed + 1 + epoch).permutation(m)
+        total = 0.0
+        for t, start in enumerate(range(0, m, mini_batch_size)):
+            batch = order[start:start + mini_batch_size]
+            Z3, caches = reference.model_forward(X[batch], parameters, arch, [seed, epoch, t])
+            cost, dZ3 = reference.compute_cost(Z3, Y[batch])
+            parameters, state = fl.adam_update(parameters, reference.model_backward(dZ3, caches), state, learning_rate)
+            total += cost * len(batch)
+        costs.append(total / m)
+    return parameters, costs
