@@ -833,11 +833,7 @@ def _():
 # %% test compute_cost fresh_inputs points=1 hidden
 # Hidden tests of compute_cost (1 point): the cost of other batches: larger, a single example,
 # very large logits, float32.
-_rng = np.random.default_rng(73141)
-_COST_CASES = [(_rng.standard_normal((9, 5)) * 2, _rng.integers(0, 5, 9), 5, "a batch of 9, 5 classes"),
-               (_rng.standard_normal((1, 6)), np.array([4]), 6, "a single example"),
-               (_rng.standard_normal((5, 3)) * 300, _rng.integers(0, 3, 5), 3, "logits in the hundreds"),
-               (_rng.standard_normal((16, 6)).astype(np.float32), _rng.integers(0, 6, 16), 6, "float32 logits")]
+_COST_CASES, _rng = grading.cost_cases()
 for _Z, _y, _n, _case in _COST_CASES:
     _Y = (_y.reshape(-1, 1) == np.arange(_n)).astype(_Z.dtype)
     _result = compute_cost(_Z.copy(), _Y)
@@ -852,6 +848,7 @@ for _Z, _y, _n, _case in _COST_CASES:
 # %% test compute_cost gradient points=1 hidden
 # Hidden tests of compute_cost (1 point): dZ3 is the gradient of the cost (checked against the
 # formula and numerically).
+_COST_CASES, _rng = grading.cost_cases()
 for _Z, _y, _n, _case in _COST_CASES:
     _Y = (_y.reshape(-1, 1) == np.arange(_n)).astype(_Z.dtype)
     _result = compute_cost(_Z.copy(), _Y)
