@@ -154,8 +154,8 @@ class Assignment:
             for source in self.grader_cells:
                 exec(compile(source, f"<reference {self.name}>", "exec"), ns)
             if self.grading_path.exists():
-                grading = ns[GRADING_MODULE] = _load_module(self.grading_path, f"{GRADING_MODULE}_{self.name}")
-                grading.reference = SimpleNamespace(**{f: ns[f] for f in self.functions})   # the solutions
+                solutions = SimpleNamespace(**{f: ns[f] for f in self.functions})
+                ns[GRADING_MODULE] = load_grading(self.grading_path, self.name, solutions)
         return ns
 
 
@@ -176,12 +176,15 @@ def _helpers_called(source: str, function: str, functions: list[str]) -> list[st
     return [f for f in functions if f in names and f != function]
 
 
-def _load_module(path: Path, name: str) -> Any:
-    """A module from its file, not registered in sys.modules (it imports the notebook's modules)."""
-    spec = importlib.util.spec_from_file_location(name, path)
+def load_grading(path: str | os.PathLike, assignment: str, solutions: Any) -> Any:
+    """The grader-only module from its file (not registered in sys.modules; it imports the
+    notebook's modules, so run it next to them), its ``reference`` set to ``solutions`` (any
+    object with the reference solutions as attributes)."""
+    spec = importlib.util.spec_from_file_location(f"{GRADING_MODULE}_{assignment}", path)
     assert spec is not None and spec.loader is not None, path
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
+    setattr(module, "reference", solutions)  # noqa: B010 (a module attribute mypy cannot know)
     return module
 
 

@@ -149,6 +149,15 @@ def test_every_graded_function_has_one_answer_cell_and_named_test_cells(name):
 
 # Training the course's network takes minutes: here it only has to run (the benchmark
 # benchmarks/train_signs.py measures what it learns).
+# The grader-only module in a kernel, as an instructor runs the source notebook in Jupyter: its
+# reference solutions are the kernel's own functions.
+GRADING_IN_A_KERNEL = """
+from coursekit.assignment import load_grading
+class _Solutions:
+    def __getattr__(self, name):
+        return globals()[name]
+grading = load_grading({path!r}, {name!r}, _Solutions())
+"""
 SHORTENED = {"cnn_application": [("num_epochs=100", "num_epochs=2"), ("train_bigger_model = False", "train_bigger_model = True"),
                                  ("num_epochs=60", "num_epochs=1")]}
 
@@ -163,6 +172,8 @@ def test_source_notebook_runs_top_to_bottom_with_figures(name, monkeypatch):
     for cell in nb.cells:         # the whole notebook, but its training cut to two epochs
         for long, short in SHORTENED.get(name, []):
             cell.source = cell.source.replace(long, short)
+    nb.cells.insert(0, nbformat.v4.new_code_cell(GRADING_IN_A_KERNEL.format(
+        path=str(Paths(name, REPO).grading), name=name)))         # what the hidden tests call `grading`
     NotebookClient(nb, timeout=600, kernel_name="python3",
                    resources={"metadata": {"path": str(REPO / "source" / name)}}).execute()
     errors = [(nbgrader_meta(c).get("grade_id"), o.get("evalue")) for c in nb.cells
