@@ -21,7 +21,7 @@ import numpy as np
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
-sys.path.insert(0, str(REPO / "source" / "cnn_application"))
+sys.path.insert(0, str(REPO / "notebooks" / "cnn_application"))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
 import fast_layers as fl  # noqa: E402

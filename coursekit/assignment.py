@@ -3,27 +3,34 @@
 The source notebook is the one source of truth: its answer cells (nbgrader solution cells whose
 grade_id names the function they define) give the graded functions and their reference
 solutions; its test cells (grade_id ``test_<function>...``) give the tests, hidden parts
-included; cells tagged ``illustration`` only draw figures and are not run at grading.
+included; cells tagged ``skip-at-grading`` (figures, training, the data) are not run at grading. The
+assignment's grader-only module (``notebooks/<a>/grading.py``: references, tolerances, shared
+checks of the hidden tests) joins the reference namespace as ``grading``; it is never copied to
+``source/``, so it is never released nor visible in the sandbox.
 """
 from __future__ import annotations
 
 import ast
 import contextlib
+import importlib.util
 import io
 import os
 import sys
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import nbformat
 
+from coursekit.course import Paths, course_root
 from coursekit.memo import Remembered
 
-ILLUSTRATION_TAG = "illustration"
+SKIP_AT_GRADING_TAG = "skip-at-grading"   # a cell not run at grading (figures, training, the data)
 HIDDEN_BEGIN, HIDDEN_END = "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"   # nbgrader's delimiters (in a line)
 DATA_FOLDER = "datasets"          # data next to a notebook: mounted read-only, never copied
+GRADING_MODULE = "grading"        # the name the test cells know the grader-only module by
 
 
 def nbgrader_meta(cell: Any) -> dict:
@@ -81,7 +88,7 @@ class Assignment:
     functions: list[str]
     answers: dict[str, str]          # function -> source of its answer cell (with solution)
     tests: list[TestCell]
-    illustrations: set[str]          # grade_ids of cells not run at grading
+    skip_at_grading: set[str]        # grade_ids of the cells tagged skip-at-grading
     grader_cells: list[str]          # sources run to build the reference namespace
     dependencies: dict[str, list[str]] = field(default_factory=dict)
 
@@ -89,13 +96,13 @@ class Assignment:
     def from_source(cls, path: str | os.PathLike) -> Assignment:
         path = Path(path).resolve()
         nb = nbformat.read(path, as_version=4)
-        functions, answers, tests, illustrations, grader_cells = [], {}, [], set(), []
+        functions, answers, tests, skip_at_grading, grader_cells = [], {}, [], set(), []
         for cell in nb.cells:
             meta = nbgrader_meta(cell)
             if cell.cell_type != "code":
                 continue
-            if ILLUSTRATION_TAG in cell.metadata.get("tags", []):
-                illustrations.add(meta.get("grade_id", ""))
+            if SKIP_AT_GRADING_TAG in cell.metadata.get("tags", []):
+                skip_at_grading.add(meta.get("grade_id", ""))
                 continue
             if is_answer_cell(cell):
                 functions.append(meta["grade_id"])
@@ -108,9 +115,10 @@ class Assignment:
                                _function_of(c.metadata.nbgrader["grade_id"], functions),
                                c.source, float(c.metadata.nbgrader.get("points", 0)), HIDDEN_BEGIN in c.source)
                       for c in tests]
-        illustrations.discard("")
+        skip_at_grading.discard("")
         return cls(name=path.parent.name, notebook=path.stem, directory=path.parent, functions=functions,
-                   answers=answers, tests=test_cells, illustrations=illustrations, grader_cells=grader_cells,
+                   answers=answers, tests=test_cells, skip_at_grading=skip_at_grading,
+                   grader_cells=grader_cells,
                    dependencies={f: _helpers_called(answers[f], f, functions) for f in functions})
 
     @property
@@ -131,14 +139,24 @@ class Assignment:
         folder = self.directory / DATA_FOLDER
         return [(str(folder), DATA_FOLDER)] if folder.is_dir() else []
 
+    @property
+    def grading_path(self) -> Path:
+        """The grader-only module, ``notebooks/<a>/grading.py`` of the course this source is in."""
+        return Paths(self.name, course_root(self.directory)).grading
+
     @cached_property
     def reference(self) -> dict[str, Any]:
-        """The namespace of the source notebook as the grader runs it: imports and solutions."""
+        """The namespace of the source notebook as the grader runs it: imports and solutions,
+        and the grader-only module as ``grading`` when the assignment has one (its
+        ``reference`` attribute: the reference solutions, for its own checks)."""
         ns: dict[str, Any] = {"__name__": "__reference__"}
         with _importable(self.directory), _working_directory(self.directory), \
                 contextlib.redirect_stdout(io.StringIO()):
             for source in self.grader_cells:
                 exec(compile(source, f"<reference {self.name}>", "exec"), ns)
+            if self.grading_path.exists():
+                solutions = SimpleNamespace(**{f: ns[f] for f in self.functions})
+                ns[GRADING_MODULE] = load_grading(self.grading_path, self.name, solutions)
         return ns
 
 
@@ -164,6 +182,18 @@ def _helpers_called(source: str, function: str, functions: list[str]) -> list[st
         if isinstance(node, ast.FunctionDef) and node.name == function:
             names |= {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
     return [f for f in functions if f in names and f != function]
+
+
+def load_grading(path: str | os.PathLike, assignment: str, solutions: Any) -> Any:
+    """The grader-only module from its file (not registered in sys.modules; it imports the
+    notebook's modules, so run it next to them), its ``reference`` set to ``solutions`` (any
+    object with the reference solutions as attributes)."""
+    spec = importlib.util.spec_from_file_location(f"{GRADING_MODULE}_{assignment}", path)
+    assert spec is not None and spec.loader is not None, path
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    setattr(module, "reference", solutions)  # noqa: B010 (a module attribute mypy cannot know)
+    return module
 
 
 @contextlib.contextmanager

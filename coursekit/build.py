@@ -1,7 +1,8 @@
 """Build everything that is generated from ``source/``: one command, never edited by hand.
 
-    notebooks/<a>/<a>.py  --jupytext-->  source/<a>/<a>.ipynb   (the instructor's notebook)
-    notebooks/shared/*.py  --copied-->   source/<a>/             (modules every notebook imports)
+    notebooks/<a>/<a>.py  --cellheaders, jupytext-->  source/<a>/<a>.ipynb   (the instructor's notebook)
+    notebooks/shared/*.py, notebooks/<a>/*.py  --copied-->  source/<a>/  (the modules it imports;
+                          not the grader-only audit_spec.py and grading.py)
     source/<a>            --nbgrader generate_assignment-->  release/<a>    (students)
     source/<a>            --nbgrader generate_solution-->    solutions/<a>  (after the deadline)
     release + samples/<a>.py  -->  submitted/<student>/<a>/<a>.ipynb        (sample class)
@@ -17,16 +18,19 @@ from pathlib import Path
 
 import jupytext
 import nbformat
+from traitlets.config import Config
 
 from coursekit import datasets
 from coursekit.assignment import Assignment, nbgrader_meta
+from coursekit.cellheaders import expand
 from coursekit.course import ROOT, Paths
 from coursekit.samples import load_students, write_samples
 
 
 def notebook_from_text(text: Path) -> nbformat.NotebookNode:
-    """The source notebook from its plain-text twin, with stable cell ids and no outputs."""
-    nb = jupytext.read(text)
+    """The source notebook from its plain-text twin (short cell headers: ``cellheaders``), with
+    stable cell ids and no outputs."""
+    nb = jupytext.reads(expand(text.read_text(), str(text)), fmt="py:percent")
     nb.metadata.pop("jupytext", None)
     nb.metadata.setdefault("language_info", {"name": "python"})
     for index, cell in enumerate(nb.cells):
@@ -55,13 +59,9 @@ def nbgrader(*args: str) -> None:
         raise RuntimeError(f"nbgrader {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
 
 
-def shared_modules(root: Path) -> list[Path]:
-    """Modules that every assignment gets a copy of (the checks behind the test messages)."""
-    return sorted((root / "notebooks" / "shared").glob("*.py"))
-
-
 def build_source(paths: Paths) -> bool:
-    """The source notebook from its text twin, the shared modules and the data sets next to it."""
+    """The source notebook from its text twin, its modules and the data sets next to it; nothing
+    else stays in source/<a>/ (it is generated entirely)."""
     from coursekit.pipeline import load_config
     config = load_config(paths.root)
     if datasets.missing(config, paths.assignment):
@@ -69,7 +69,12 @@ def build_source(paths: Paths) -> bool:
         print(f"warning: {datasets.missing(config, paths.assignment)}", file=sys.stderr)
     else:
         datasets.fill(config, paths.assignment, paths.source_dir)
-    for module in shared_modules(paths.root):
+    paths.source_dir.mkdir(parents=True, exist_ok=True)
+    wanted = {paths.source.name, *(module.name for module in paths.modules)}
+    for stale in paths.source_dir.iterdir():
+        if stale.is_file() and stale.name not in wanted:
+            stale.unlink()
+    for module in paths.modules:
         target = paths.source_dir / module.name
         if not target.exists() or target.read_bytes() != module.read_bytes():
             shutil.copyfile(module, target)
@@ -87,19 +92,27 @@ SOLUTION_CONFIG = ("GenerateSolution", "Execute", "ClearSolutions", "ClearHidden
 
 
 def source_fingerprint(paths: Paths) -> str:
-    """A hash of everything the worked solutions are made from: the notebook, its modules and
-    data, and the configuration of ``nbgrader generate_solution`` (not the rest of the course's
-    configuration, so changing how autograding works does not retrain the networks)."""
+    """A hash of everything the worked solutions are made from: the notebook as they execute it
+    (without its hidden tests), its modules and data, and the configuration of ``nbgrader
+    generate_solution`` (not the rest of the course's configuration: changing how autograding
+    works, or a hidden test, does not retrain the networks)."""
     from coursekit.pipeline import load_config
+    config = load_config(paths.root)
     digest = hashlib.sha256()
     for path in sorted(p for p in paths.source_dir.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
         digest.update(str(path.relative_to(paths.source_dir)).encode())
-        digest.update(path.read_bytes())
-    config = load_config(paths.root)
+        digest.update(_without_hidden_tests(path, config) if path == paths.source else path.read_bytes())
     for section in SOLUTION_CONFIG:
         values = config.get(section, {})
         digest.update(f"{section}={sorted((k, _stable(v)) for k, v in values.items())!r}".encode())
     return digest.hexdigest()
+
+
+def _without_hidden_tests(notebook: Path, config: Config) -> bytes:
+    """The source notebook as ``generate_solution`` executes it: its hidden tests cleared first."""
+    from nbgrader.preprocessors import ClearHiddenTests
+    nb, _ = ClearHiddenTests(config=config).preprocess(nbformat.read(notebook, as_version=4), {})
+    return nbformat.writes(nb).encode()
 
 
 def _stable(value: object) -> str:

@@ -1,7 +1,6 @@
 """Where things are in the course repository."""
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,6 +14,9 @@ def course_root(start: Path | None = None) -> Path:
 
 
 ROOT = course_root()
+GRADING_FILE = "grading.py"         # notebooks/<a>/: references, tolerances, checks of the hidden tests
+SPEC_FILE = "audit_spec.py"         # notebooks/<a>/: the audit's contract (coursekit/audit/spec.py)
+GRADER_ONLY = (SPEC_FILE, GRADING_FILE)   # in notebooks/<a>/: for the grader, never copied to source/
 
 
 @dataclass(frozen=True)
@@ -24,9 +26,26 @@ class Paths:
     root: Path = ROOT
 
     @property
+    def notebook_dir(self) -> Path:
+        """What the instructor writes: the notebook's text, its modules, the grader-only files."""
+        return self.root / "notebooks" / self.assignment
+
+    @property
     def text(self) -> Path:
-        """The plain-text twin of the source notebook (jupytext percent format)."""
-        return self.root / "notebooks" / self.assignment / f"{self.assignment}.py"
+        """The plain-text twin of the source notebook (jupytext percent format, short headers)."""
+        return self.notebook_dir / f"{self.assignment}.py"
+
+    @property
+    def grading(self) -> Path:
+        """The grader-only module of the hidden tests (loaded as ``grading`` at grading only)."""
+        return self.notebook_dir / GRADING_FILE
+
+    @property
+    def modules(self) -> list[Path]:
+        """The modules the notebook imports, copied next to it: ``notebooks/shared/*.py`` and the
+        assignment's own ``notebooks/<a>/*.py`` but its text and the grader-only files."""
+        own = [p for p in self.notebook_dir.glob("*.py") if p != self.text and p.name not in GRADER_ONLY]
+        return sorted([*(self.root / "notebooks" / "shared").glob("*.py"), *own], key=lambda p: p.name)
 
     @property
     def source_dir(self) -> Path:
@@ -56,19 +75,8 @@ class Paths:
     def submitted(self, student: str) -> Path:
         return self.root / "submitted" / student / self.assignment / f"{self.assignment}.ipynb"
 
-    def autograded(self, student: str) -> Path:
-        return self.root / "autograded" / student / self.assignment / f"{self.assignment}.ipynb"
-
 
 def assignments(root: Path = ROOT) -> list[str]:
     """Assignments that have a plain-text source notebook."""
     folder = root / "notebooks"
     return sorted(p.name for p in folder.iterdir() if (p / f"{p.name}.py").exists()) if folder.exists() else []
-
-
-def students(assignment: str, root: Path = ROOT) -> list[str]:
-    """Students with a submission of ``assignment`` under submitted/."""
-    folder = root / "submitted"
-    if not folder.exists():
-        return []
-    return sorted(s for s in os.listdir(folder) if (folder / s / assignment).is_dir())

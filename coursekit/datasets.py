@@ -18,7 +18,7 @@ from pathlib import Path
 from traitlets import Dict, Unicode
 from traitlets.config import Config, Configurable
 
-FOLDER = "datasets"
+from coursekit.assignment import DATA_FOLDER
 
 
 class Datasets(Configurable):
@@ -44,7 +44,7 @@ def fill(config: Config, assignment: str, source_dir: Path) -> list[Path]:
     origin = Path(location).expanduser().resolve()
     if not origin.is_dir():
         raise FileNotFoundError(f"the data of {assignment} should be in {origin} (c.Datasets.sources)")
-    target = source_dir / FOLDER
+    target = source_dir / DATA_FOLDER
     target.mkdir(exist_ok=True)
     files = []
     for path in sorted(origin.iterdir()):

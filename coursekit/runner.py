@@ -1,6 +1,6 @@
 """Grade one notebook: the student's cells run in the sandbox, the tests run here.
 
-1. Every code cell that is not a test and not an illustration runs in the sandbox, in notebook
+1. Every code cell that is not a test and not tagged skip-at-grading runs in the sandbox, in notebook
    order, statement by statement. A statement that hangs or kills the process is left out: the
    sandbox is restarted, the cells before are replayed, and grading goes on without it.
 2. Every test cell of the source notebook then runs in this trusted process, in a namespace
@@ -429,7 +429,7 @@ class NotebookGrader:
             grade_id = nbgrader_meta(cell).get("grade_id")
             if grade_id in tests and is_test_cell(cell):
                 test_cells[grade_id] = cell
-            elif grade_id not in self.assignment.illustrations or not grade_id:
+            elif grade_id not in self.assignment.skip_at_grading or not grade_id:
                 student_cells.append((index, cell))
                 if grade_id in self.assignment.functions:
                     self.cell_names[index] = f"your answer cell for {grade_id}"

@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import nbformat
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
@@ -74,6 +75,23 @@ def fill_data_or_skip(assignment: str) -> None:
     if why:
         (pytest.fail if REQUIRE_ALL else pytest.skip)(why)
     datasets.fill(config, assignment, REPO / "source" / assignment)
+
+
+def grader_only_lines(assignment: str) -> list[str]:
+    """The code lines of notebooks/<a>/grading.py (longer than 30 characters, not imports, not in
+    the modules students get nor in the visible part of the notebook): none may reach the release,
+    the worked solutions or feedback."""
+    from coursekit.course import Paths
+    path = REPO / "notebooks" / assignment / "grading.py"
+    lines = {line.strip() for line in path.read_text().splitlines()} if path.exists() else set()
+    public = {line.strip() for module in Paths(assignment, REPO).modules for line in module.read_text().splitlines()}
+    inside = False
+    for cell in nbformat.read(Paths(assignment, REPO).source, as_version=4).cells:   # what students see of it
+        for line in cell.source.splitlines():
+            inside = (inside or "BEGIN" in line) and "END" not in line
+            if not inside:
+                public.add(line.strip())
+    return sorted(line for line in lines - public if len(line) > 30 and not line.startswith(("from ", "import ")))
 
 
 def copy_course(target: Path, students: list[str] | None = None) -> Path:

@@ -34,7 +34,7 @@ edit = st.one_of(
     st.tuples(st.just("drop_nbgrader"), where),
     st.tuples(st.just("swap_nbgrader"), where, where),
     st.tuples(st.just("swap_grade_id"), where, where),
-    st.tuples(st.just("tag"), where, st.sampled_from(["illustration", "raises-exception", "<b>x</b>"])),
+    st.tuples(st.just("tag"), where, st.sampled_from(["skip-at-grading", "raises-exception", "<b>x</b>"])),
     st.tuples(st.just("cell_id"), where, st.sampled_from(["same", "cell-000", "not valid!", "x" * 70])),
     st.tuples(st.just("add"), where, st.sampled_from(["code", "markdown", "raw"]), role,
               st.sampled_from(["pass", "x = 1", "print('hello')", "## notes", "def helper(x):\n    return x"])),

@@ -23,6 +23,7 @@ import nbformat
 
 from coursekit.assignment import Assignment
 from coursekit.audit.mutate import Mutant
+from coursekit.course import Paths
 from coursekit.grade import run_local
 from coursekit.pipeline import Pipeline, SubmissionResult, load_config
 from coursekit.runner import NotebookGrader
@@ -40,10 +41,15 @@ Observer = Callable[[str, str, tuple, dict], None]
 
 
 def course_copy(root: Path, assignment: str, target: Path) -> Path:
-    """The assignment's source and the configuration in ``target``, released (the kit itself is
-    the installed one)."""
+    """The assignment's source, its grader-only module and the configuration in ``target``,
+    released (the kit itself is the installed one)."""
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints", "datasets")
     shutil.copytree(root / "source" / assignment, target / "source" / assignment, ignore=ignore)
+    grading = Paths(assignment, root).grading                 # what the hidden tests call `grading`
+    if grading.exists():
+        target_grading = Paths(assignment, target).grading
+        target_grading.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(grading, target_grading)
     config = (root / "nbgrader_config.py").read_text()
     (target / "nbgrader_config.py").write_text(config + DEADLINES)
     (target / "submitted").mkdir()

@@ -19,9 +19,8 @@ from typing import Any
 
 import numpy as np
 
-from coursekit.course import ROOT
+from coursekit.course import ROOT, SPEC_FILE
 
-SPEC_FILE = "audit_spec.py"
 Call = tuple[tuple, dict]
 
 

@@ -22,6 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 NEUTRAL = "/sandbox"
+KIT = f"{NEUTRAL}/kit"                       # the folder holding the coursekit package
 SYSTEM = ("/usr/", "/lib", "/bin/", "/sbin/", "/etc/")     # visible at their usual places anyway
 
 
@@ -32,11 +33,14 @@ def kit_root() -> str:
 
 def host_layout() -> tuple[tuple[str, str], ...]:
     """(host directory, neutral path) pairs, longest host path first (a tuple of tuples of
-    strings, which the rewrite leaves alone)."""
+    strings, which the rewrite leaves alone). Of the kit only the ``coursekit`` package is
+    mounted: the folder holding it is, in a development install, the course repository itself
+    (source/ with the solutions and hidden tests, notebooks/ with the grader-only files, the
+    gradebook, the submissions); its path is rewritten to ``KIT`` but nothing of it is mounted."""
     pairs: dict[str, str] = {}
     python = {os.path.realpath(sys.base_prefix): f"{NEUTRAL}/python",
               os.path.realpath(sys.prefix): f"{NEUTRAL}/venv",
-              kit_root(): f"{NEUTRAL}/kit"}
+              os.path.join(kit_root(), "coursekit"): f"{KIT}/coursekit"}
     for host, neutral in python.items():
         if host not in pairs and not (host + "/").startswith(SYSTEM) and os.path.isdir(host):
             pairs[host] = neutral
@@ -44,12 +48,16 @@ def host_layout() -> tuple[tuple[str, str], ...]:
         real = os.path.realpath(alias)
         if alias != real and real in pairs:
             pairs[alias] = pairs[real]
+    root = kit_root()
+    if not any(root == host or root.startswith(host + "/") for host in pairs):
+        pairs[root] = KIT                           # rewritten, never mounted (see mounts)
     return tuple(sorted(pairs.items(), key=lambda pair: -len(pair[0])))
 
 
 def mounts(layout: tuple[tuple[str, str], ...]) -> list[tuple[str, str]]:
-    """What the private root must mount: (host directory, neutral path), real paths only."""
-    return [(host, neutral) for host, neutral in layout if os.path.realpath(host) == host]
+    """What the private root must mount: (host directory, neutral path), real paths only, not
+    the folder holding the kit (only the package inside it)."""
+    return [(host, neutral) for host, neutral in layout if os.path.realpath(host) == host and neutral != KIT]
 
 
 def rewrite(layout: tuple[tuple[str, str], ...]) -> int:

@@ -72,7 +72,7 @@
 # - `signs_figures` draws the figures and `checks` writes the test messages; you do not
 #   need to change them.
 
-# %% nbgrader={"grade": false, "grade_id": "packages", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# %% locked packages
 import numpy as np
 import h5py
 import matplotlib.pyplot as plt
@@ -102,7 +102,7 @@ plt.rcParams["image.interpolation"] = "nearest"
 # The images are stored as 8-bit integers (`uint8`, from 0 to 255) in NHWC layout, the labels
 # as integers from 0 to 5.
 
-# %% nbgrader={"grade": false, "grade_id": "load_data", "locked": true, "schema_version": 3, "solution": false, "task": false} tags=["illustration"]
+# %% locked load_data skip-at-grading
 with h5py.File("datasets/train_signs.h5", "r") as data:
     X_train_orig = data["train_set_x"][:]
     y_train = data["train_set_y"][:]
@@ -119,7 +119,7 @@ print("y_test:      ", y_test.shape, y_test.dtype, "- examples per sign:", np.bi
 # Two examples of every sign. The training file is sorted by sign (all the zeros first): the
 # training loop will have to shuffle it.
 
-# %% nbgrader={"grade": false, "grade_id": "figure_samples", "locked": true, "schema_version": 3, "solution": false, "task": false} tags=["illustration"]
+# %% locked figure_samples skip-at-grading
 show_samples(X_train_orig, y_train, indices=[180 * sign + k for sign in range(6) for k in (11, 97)],
              title="training images and their labels")
 plt.show()
@@ -143,7 +143,7 @@ plt.show()
 # **Exercise 1 - `normalize_images`** (2 points). Return the images as `float32` numbers
 # between 0 and 1, `X_orig / 255`, without changing `X_orig`.
 
-# %% nbgrader={"grade": false, "grade_id": "normalize_images", "locked": false, "schema_version": 3, "solution": true, "task": false}
+# %% answer normalize_images
 def normalize_images(X_orig):
     """
     Scale a batch of 8-bit images to float32 numbers between 0 and 1.
@@ -162,7 +162,7 @@ def normalize_images(X_orig):
     return X
 
 
-# %% nbgrader={"grade": true, "grade_id": "test_normalize_images_published", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# %% test normalize_images published points=1
 # Public test of normalize_images with the published numbers (1 point)
 @public_test("normalize_images")
 def _():
@@ -181,9 +181,8 @@ def _():
     expect_equal("normalize_images", "X_orig[0, 0, 0] (your function must not change its input)",
                  X_orig[0, 0, 0], [0, 128, 255])
 
-# %% nbgrader={"grade": true, "grade_id": "test_normalize_images_fresh_inputs", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# %% test normalize_images fresh_inputs points=1 hidden
 # Hidden tests of normalize_images (1 point): other shapes, the extreme values 0 and 255.
-### BEGIN HIDDEN TESTS
 _rng = np.random.default_rng(20511)
 for _shape, _case in [((1, 5, 4, 1), "one example with one channel"),
                       ((3, 2, 6, 3), "a non-square batch of three colour images"),
@@ -196,7 +195,6 @@ for _shape, _case in [((1, 5, 4, 1), "one example with one channel"),
     check(isinstance(_X, np.ndarray) and _X.dtype.kind == "f",
           f"normalize_images, {_case}: the result must be a NumPy array of floats")
     check_close_quietly(_X, _copy.astype(np.float64) / 255.0, f"normalize_images, {_case}", rtol=1e-6, atol=1e-7)
-### END HIDDEN TESTS
 
 # %% [markdown]
 # ### 2.2 - One-hot labels
@@ -222,7 +220,7 @@ for _shape, _case in [((1, 5, 4, 1), "one example with one channel"),
 #
 # **Exercise 2 - `one_hot`** (3 points). Return `float32` one-hot labels of shape `(m, n_classes)`.
 
-# %% nbgrader={"grade": false, "grade_id": "one_hot", "locked": false, "schema_version": 3, "solution": true, "task": false}
+# %% answer one_hot
 def one_hot(y, n_classes):
     """
     One-hot encode integer labels, one row per example.
@@ -245,7 +243,7 @@ def one_hot(y, n_classes):
     return Y
 
 
-# %% nbgrader={"grade": true, "grade_id": "test_one_hot_published", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# %% test one_hot published points=1
 # Public test of one_hot with the published numbers (1 point)
 @public_test("one_hot")
 def _():
@@ -260,20 +258,17 @@ def _():
     expect_close("one_hot", "Y", Y, [[0, 1, 0, 0], [1, 0, 0, 0], [0, 0, 0, 1], [0, 0, 1, 0], [0, 1, 0, 0]],
                  hint="for every i, row i holds a single 1, in column y[i]")
 
-# %% nbgrader={"grade": true, "grade_id": "test_one_hot_orientation", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# %% test one_hot orientation points=1 hidden
 # Hidden tests of one_hot (1 point): the shape is (m, n_classes) for any m and n_classes.
-### BEGIN HIDDEN TESTS
 for _y, _n, _case in [(np.array([2, 0, 1, 1, 0, 2, 2]), 3, "7 labels, 3 classes"),
                       (np.array([5, 1]), 6, "2 labels, 6 classes"),
                       (np.array([[0, 3, 1]]), 4, "labels given as a row vector of shape (1, m)")]:
     _Y = one_hot(_y, _n)
     check(np.shape(_Y) == (np.size(_y), _n),
           f"one_hot, {_case}: the shape must be (m, n_classes), one row per example")
-### END HIDDEN TESTS
 
-# %% nbgrader={"grade": true, "grade_id": "test_one_hot_fresh_inputs", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# %% test one_hot fresh_inputs points=1 hidden
 # Hidden tests of one_hot (1 point): values on new labels, a single label, classes that never occur.
-### BEGIN HIDDEN TESTS
 _rng = np.random.default_rng(31337)
 for _y, _n, _case in [(_rng.integers(0, 6, size=40), 6, "40 random labels"),
                       (np.array([3]), 5, "a single label"),
@@ -283,13 +278,12 @@ for _y, _n, _case in [(_rng.integers(0, 6, size=40), 6, "40 random labels"),
     _want = (np.asarray(_y).reshape(-1, 1) == np.arange(_n)).astype(float)
     check(isinstance(_Y, np.ndarray) and _Y.dtype.kind == "f", f"one_hot, {_case}: Y must be an array of floats")
     check_close_quietly(_Y, _want, f"one_hot, {_case}")
-### END HIDDEN TESTS
 
 # %% [markdown]
 # The prepared data: scaled images and one-hot labels for training, the integer labels kept
 # for measuring accuracy later.
 
-# %% nbgrader={"grade": false, "grade_id": "prepare_data", "locked": true, "schema_version": 3, "solution": false, "task": false} tags=["illustration", "raises-exception"]
+# %% locked prepare_data skip-at-grading raises-exception
 X_train = normalize_images(X_train_orig)
 X_test = normalize_images(X_test_orig)
 Y_train = one_hot(y_train, 6)
@@ -325,7 +319,7 @@ print("labels of the first three test images:", y_test[:3], "-> one-hot rows\n",
 # A network is described here by a dictionary of its sizes, so that the same code builds the
 # course's network, a bigger one, and the tiny ones the tests use.
 
-# %% nbgrader={"grade": false, "grade_id": "architectures", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# %% locked architectures
 # Filter sizes f1, f2; numbers of filters n_C1, n_C2; max-pool window (and stride) pool1, pool2;
 # keep_prob (optional, 1 when absent): the share of flattened features dropout keeps while training.
 COURSE_MODEL = {"input_shape": (64, 64, 3), "f1": 4, "n_C1": 8, "pool1": 8,
@@ -335,7 +329,7 @@ BIGGER_MODEL = {"input_shape": (64, 64, 3), "f1": 5, "n_C1": 16, "pool1": 4,
 TINY_MODEL = {"input_shape": (16, 16, 3), "f1": 4, "n_C1": 4, "pool1": 4,
               "f2": 2, "n_C2": 6, "pool2": 2, "n_classes": 6}      # for the public tests
 
-# %% nbgrader={"grade": false, "grade_id": "figure_architecture", "locked": true, "schema_version": 3, "solution": false, "task": false} tags=["illustration"]
+# %% locked figure_architecture skip-at-grading
 show_architecture(COURSE_MODEL, title="the course's network (COURSE_MODEL)")
 plt.show()
 
@@ -354,7 +348,7 @@ plt.show()
 # top, one at the bottom. `fast_layers.same_padding(f)` returns that pair,
 # `((f - 1) // 2, f // 2)`, and `conv_forward` accepts `"pad": "same"` to use it.
 
-# %% nbgrader={"grade": false, "grade_id": "figure_same_padding", "locked": true, "schema_version": 3, "solution": false, "task": false} tags=["illustration"]
+# %% locked figure_same_padding skip-at-grading
 print("same_padding(4) =", same_padding(4), "  same_padding(2) =", same_padding(2),
       "  same_padding(3) =", same_padding(3))
 show_same_padding(4)
@@ -388,7 +382,7 @@ plt.show()
 # The figure shows a 4 x 4 single-channel input with `f = 2`: each row of `cols` is one window,
 # each column one offset.
 
-# %% nbgrader={"grade": false, "grade_id": "figure_im2col", "locked": true, "schema_version": 3, "solution": false, "task": false} tags=["illustration"]
+# %% locked figure_im2col skip-at-grading
 show_im2col(n_H_prev=4, n_W_prev=4, f=2, stride=1, offset=(0, 1))
 plt.show()
 
@@ -444,7 +438,7 @@ plt.show()
 #
 # **Exercise 3 - `initialize_parameters`** (4 points).
 
-# %% nbgrader={"grade": false, "grade_id": "initialize_parameters", "locked": false, "schema_version": 3, "solution": true, "task": false}
+# %% answer initialize_parameters
 def initialize_parameters(architecture, seed=0):
     """
     Glorot-uniform weights (and zero biases for the dense layer) for
@@ -496,7 +490,7 @@ def initialize_parameters(architecture, seed=0):
     return parameters
 
 
-# %% nbgrader={"grade": true, "grade_id": "test_initialize_parameters_published", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# %% test initialize_parameters published points=1
 # Public test of initialize_parameters with the published numbers (1 point)
 @public_test("initialize_parameters")
 def _():
@@ -520,50 +514,23 @@ def _():
                  hint="for the dense layer fan_in = n_flat and fan_out = n_classes")
     expect_close("initialize_parameters", "b3", parameters["b3"], np.zeros((1, 6)), hint="the biases start at zero")
 
-# %% nbgrader={"grade": true, "grade_id": "test_initialize_parameters_shapes", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# %% test initialize_parameters shapes points=1 hidden
 # Hidden tests of initialize_parameters (1 point): shapes and dtypes for other networks.
-### BEGIN HIDDEN TESTS
-_ARCHS = {
-    "a non-square grey input, odd and even filters, pools 2 and 3":
-        {"input_shape": (12, 10, 1), "f1": 3, "n_C1": 5, "pool1": 2, "f2": 2, "n_C2": 7, "pool2": 3, "n_classes": 4},
-    "the bigger network": {"input_shape": (64, 64, 3), "f1": 5, "n_C1": 16, "pool1": 4, "f2": 3, "n_C2": 128,
-                           "pool2": 2, "n_classes": 6, "keep_prob": 0.5},
-    "pools that do not divide the input": {"input_shape": (9, 14, 2), "f1": 2, "n_C1": 3, "pool1": 3, "f2": 1,
-                                           "n_C2": 2, "pool2": 2, "n_classes": 3},
-}
-
-def _parameter_shapes(a):
-    n_H0, n_W0, n_C0 = a["input_shape"]
-    n_flat = (n_H0 // a["pool1"] // a["pool2"]) * (n_W0 // a["pool1"] // a["pool2"]) * a["n_C2"]
-    return {"W1": (a["f1"], a["f1"], n_C0, a["n_C1"]), "W2": (a["f2"], a["f2"], a["n_C1"], a["n_C2"]),
-            "W3": (n_flat, a["n_classes"]), "b3": (1, a["n_classes"])}
-
-for _case, _arch in _ARCHS.items():
+for _case, _arch in grading.ARCHS.items():
     _params = initialize_parameters(dict(_arch), seed=5)
-    check(isinstance(_params, dict) and sorted(_params) == sorted(_parameter_shapes(_arch)),
+    check(isinstance(_params, dict) and sorted(_params) == sorted(grading.parameter_shapes(_arch)),
           f"initialize_parameters, {_case}: the result must be a dictionary with W1, W2, W3, b3")
-    for _name, _shape in _parameter_shapes(_arch).items():
+    for _name, _shape in grading.parameter_shapes(_arch).items():
         check(np.shape(_params[_name]) == _shape, f"initialize_parameters, {_case}: {_name} has the wrong shape")
         check(getattr(_params[_name], "dtype", None) == np.float32,
               f"initialize_parameters, {_case}: {_name} must be float32")
-### END HIDDEN TESTS
 
-# %% nbgrader={"grade": true, "grade_id": "test_initialize_parameters_glorot_range", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# %% test initialize_parameters glorot_range points=1 hidden
 # Hidden tests of initialize_parameters (1 point): the weights spread over the Glorot range, the
 # dense layer's biases are zero.
-### BEGIN HIDDEN TESTS
-def _glorot_limits(a):
-    shapes = _parameter_shapes(a)
-    limits = {}
-    for _name in ("W1", "W2"):
-        f, _, c_in, c_out = shapes[_name]
-        limits[_name] = np.sqrt(6.0 / (f * f * c_in + f * f * c_out))
-    limits["W3"] = np.sqrt(6.0 / sum(shapes["W3"]))
-    return limits
-
-for _case, _arch in _ARCHS.items():
+for _case, _arch in grading.ARCHS.items():
     _params = initialize_parameters(dict(_arch), seed=11)
-    for _name, _limit in _glorot_limits(_arch).items():
+    for _name, _limit in grading.glorot_limits(_arch).items():
         _W = np.asarray(_params[_name], dtype=np.float64)
         check(np.all(np.abs(_W) <= _limit * (1 + 1e-6)),
               f"initialize_parameters, {_case}: {_name} has values outside the Glorot range")
@@ -572,20 +539,17 @@ for _case, _arch in _ARCHS.items():
                   f"initialize_parameters, {_case}: {_name} does not use the whole Glorot range "
                   "(check fan_in and fan_out)")
     check(np.all(np.asarray(_params["b3"]) == 0), f"initialize_parameters, {_case}: b3 must be zeros")
-### END HIDDEN TESTS
 
-# %% nbgrader={"grade": true, "grade_id": "test_initialize_parameters_fresh_inputs", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# %% test initialize_parameters fresh_inputs points=1 hidden
 # Hidden tests of initialize_parameters (1 point): the exact draws for other networks and seeds.
-### BEGIN HIDDEN TESTS
-for (_case, _arch), _seed in zip(_ARCHS.items(), (3, 17, 42)):
+for (_case, _arch), _seed in zip(grading.ARCHS.items(), (3, 17, 42)):
     _params = initialize_parameters(dict(_arch), seed=_seed)
     _rng = np.random.default_rng(_seed)
-    for _name, _limit in _glorot_limits(_arch).items():
-        _want = _rng.uniform(-_limit, _limit, size=_parameter_shapes(_arch)[_name]).astype(np.float32)
+    for _name, _limit in grading.glorot_limits(_arch).items():
+        _want = _rng.uniform(-_limit, _limit, size=grading.parameter_shapes(_arch)[_name]).astype(np.float32)
         check_close_quietly(_params[_name], _want,
                             f"initialize_parameters, {_case}: {_name} does not hold the expected draws "
                             "(W1, W2, W3 in this order with rng.uniform)", rtol=1e-6, atol=1e-7)
-### END HIDDEN TESTS
 
 # %% [markdown]
 # ### 3.4 - The forward pass
@@ -625,7 +589,7 @@ for (_case, _arch), _seed in zip(_ARCHS.items(), (3, 17, 42)):
 #
 # **Exercise 4 - `model_forward`** (8 points).
 
-# %% nbgrader={"grade": false, "grade_id": "model_forward", "locked": false, "schema_version": 3, "solution": true, "task": false}
+# %% answer model_forward
 def model_forward(X, parameters, architecture, dropout_seed=None):
     """
     Forward pass: CONV2D -> RELU -> MAXPOOL -> CONV2D -> RELU -> MAXPOOL -> FLATTEN -> (DROPOUT) -> DENSE.
@@ -680,7 +644,7 @@ def model_forward(X, parameters, architecture, dropout_seed=None):
     return Z3, caches
 
 
-# %% nbgrader={"grade": true, "grade_id": "test_model_forward_published", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# %% test model_forward published points=1
 # Public test of model_forward with the published numbers (1 point): the logits Z3
 @public_test("model_forward", part="Z3", uses=["initialize_parameters"], last=False)
 def _():
@@ -700,7 +664,7 @@ def _():
                  hint="stride 1 and 'same' padding in both convolutions; max-pools with window and stride pool1, pool2; "
                       "flatten with P2.reshape(m, -1); the dense layer adds b3 and has no activation")
 
-# %% nbgrader={"grade": true, "grade_id": "test_model_forward_published_caches", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# %% test model_forward published_caches points=1
 # Public test of model_forward with the published numbers (1 point): the caches
 @public_test("model_forward", part="the caches", uses=["initialize_parameters"], last=False)
 def _():
@@ -713,7 +677,7 @@ def _():
     expect_keys("model_forward", "caches", caches, ["conv1", "relu1", "pool1", "conv2", "relu2", "pool2", "flatten", "dropout", "fc"])
     expect_equal("model_forward", 'caches["flatten"]', tuple(caches["flatten"]), (2, 2, 2, 6), hint="the shape of P2")
 
-# %% nbgrader={"grade": true, "grade_id": "test_model_forward_published_dropout", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# %% test model_forward published_dropout points=1
 # Public test of model_forward with the published numbers (1 point): dropout while training
 @public_test("model_forward", part="dropout", uses=["initialize_parameters"])
 def _():
@@ -730,182 +694,62 @@ def _():
                       "np.random.default_rng(dropout_seed)) between "
                       "the flattening and the dense layer, and keep its cache in caches['dropout']")
 
-# %% nbgrader={"grade": true, "grade_id": "test_model_forward_output_shape", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# %% test model_forward output_shape points=1 hidden
 # Hidden tests of model_forward (1 point): the shape of the logits for other networks.
-### BEGIN HIDDEN TESTS
-def _conv_same_reference(A, W):
-    """Stride-1 'same' convolution without bias, float64: one matrix product per kernel offset."""
-    f = W.shape[0]
-    top, bottom = (f - 1) // 2, f // 2
-    A_pad = np.pad(np.asarray(A, dtype=np.float64), ((0, 0), (top, bottom), (top, bottom), (0, 0)))
-    n_H, n_W = A.shape[1], A.shape[2]
-    Z = np.zeros(A.shape[:3] + (W.shape[3],))
-    for di in range(f):
-        for dj in range(f):
-            Z += A_pad[:, di:di + n_H, dj:dj + n_W, :] @ np.asarray(W[di, dj], dtype=np.float64)
-    return Z, A_pad
-
-def _maxpool_reference(A, p):
-    """Max over non-overlapping p x p tiles (rows and columns that fit no tile are dropped)."""
-    m, n_H, n_W, n_C = A.shape[0], A.shape[1] // p, A.shape[2] // p, A.shape[3]
-    return A[:, :n_H * p, :n_W * p, :].reshape(m, n_H, p, n_W, p, n_C).max(axis=(2, 4))
-
-def _forward_reference(X, P, arch, D=None):
-    """The network in plain NumPy (float64): the logits and the values the backward pass needs.
-    D: the dropout mask divided by keep_prob, of the shape of F (None: no dropout)."""
-    v = {}
-    v["Z1"], v["X_pad"] = _conv_same_reference(X, P["W1"])
-    v["A1"] = np.maximum(v["Z1"], 0)
-    v["P1"] = _maxpool_reference(v["A1"], arch["pool1"])
-    v["Z2"], v["P1_pad"] = _conv_same_reference(v["P1"], P["W2"])
-    v["A2"] = np.maximum(v["Z2"], 0)
-    v["P2"] = _maxpool_reference(v["A2"], arch["pool2"])
-    v["F"] = v["P2"].reshape(v["P2"].shape[0], -1) * (1.0 if D is None else D)
-    v["D"] = D
-    return v["F"] @ np.asarray(P["W3"], dtype=np.float64) + np.asarray(P["b3"], dtype=np.float64), v
-
-def _maxpool_backward_reference(dP, A, p):
-    """The gradient goes to the maxima of each tile (to all of them on a tie)."""
-    m, n_H, n_W, n_C = dP.shape
-    tiles = A[:, :n_H * p, :n_W * p, :].reshape(m, n_H, p, n_W, p, n_C)
-    mask = tiles == tiles.max(axis=(2, 4), keepdims=True)
-    dA = np.zeros(A.shape)
-    dA[:, :n_H * p, :n_W * p, :] = (mask * dP[:, :, None, :, None, :]).reshape(m, n_H * p, n_W * p, n_C)
-    return dA
-
-def _conv_same_backward_reference(dZ, A_pad, W):
-    """Gradients of a stride-1 'same' convolution from its padded input, offset by offset."""
-    f, (n_H, n_W) = W.shape[0], dZ.shape[1:3]
-    top = (f - 1) // 2
-    W = np.asarray(W, dtype=np.float64)
-    dA_pad, dW = np.zeros(A_pad.shape), np.zeros(W.shape)
-    for di in range(f):
-        for dj in range(f):
-            dW[di, dj] = np.tensordot(A_pad[:, di:di + n_H, dj:dj + n_W, :], dZ, axes=([0, 1, 2], [0, 1, 2]))
-            dA_pad[:, di:di + n_H, dj:dj + n_W, :] += dZ @ W[di, dj].T
-    return dA_pad[:, top:top + n_H, top:top + n_W, :], dW
-
-def _backward_reference(dZ3, P, arch, v):
-    """The gradients of the network in plain NumPy, from the values of _forward_reference."""
-    dZ3 = np.asarray(dZ3, dtype=np.float64)
-    grads = {"dW3": v["F"].T @ dZ3, "db3": dZ3.sum(axis=0, keepdims=True)}
-    dF = dZ3 @ np.asarray(P["W3"], dtype=np.float64).T
-    dP2 = (dF * (1.0 if v["D"] is None else v["D"])).reshape(v["P2"].shape)
-    dZ2 = _maxpool_backward_reference(dP2, v["A2"], arch["pool2"]) * (v["Z2"] > 0)
-    dP1, grads["dW2"] = _conv_same_backward_reference(dZ2, v["P1_pad"], P["W2"])
-    dZ1 = _maxpool_backward_reference(dP1, v["A1"], arch["pool1"]) * (v["Z1"] > 0)
-    _, grads["dW1"] = _conv_same_backward_reference(dZ1, v["X_pad"], P["W1"])
-    return grads
-
-_NETS = [  # (architecture, number of examples, description)
-    ({"input_shape": (12, 10, 2), "f1": 3, "n_C1": 3, "pool1": 2, "f2": 2, "n_C2": 4, "pool2": 3, "n_classes": 4},
-     3, "a 12 x 10 input with a 3 x 3 and a 2 x 2 filter, pools 2 and 3"),
-    ({"input_shape": (8, 8, 1), "f1": 2, "n_C1": 2, "pool1": 2, "f2": 4, "n_C2": 3, "pool2": 2, "n_classes": 3},
-     2, "a grey 8 x 8 input with a 2 x 2 and a 4 x 4 filter"),
-    ({"input_shape": (16, 16, 3), "f1": 4, "n_C1": 5, "pool1": 4, "f2": 2, "n_C2": 3, "pool2": 2, "n_classes": 6},
-     1, "a single example"),
-]
-
-def _dropout_mask(arch, m, seed):
-    """What dropout_forward(F, keep_prob, np.random.default_rng(seed)) multiplies F by."""
-    n_H0, n_W0, _ = arch["input_shape"]
-    n_flat = (n_H0 // arch["pool1"] // arch["pool2"]) * (n_W0 // arch["pool1"] // arch["pool2"]) * arch["n_C2"]
-    return (np.random.default_rng(seed).random((m, n_flat)) < arch["keep_prob"]) / arch["keep_prob"]
-
-def _random_parameters(arch, rng):
-    """Parameters with a nonzero b3, float64, in the shapes of initialize_parameters."""
-    return {k: rng.standard_normal(s) * (0.5 if k.startswith("W") else 0.2) for k, s in _parameter_shapes(arch).items()}
-
 _rng = np.random.default_rng(40961)
-for _arch, _m, _case in _NETS:
+for _arch, _m, _case in grading.NETS:
     _X = _rng.random((_m,) + _arch["input_shape"])
-    _result = model_forward(_X, _random_parameters(_arch, _rng), dict(_arch))
+    _result = model_forward(_X, grading.random_parameters(_arch, _rng), dict(_arch))
     check(isinstance(_result, (tuple, list)) and len(_result) == 2, "model_forward must return a pair (Z3, caches)")
     check(np.shape(_result[0]) == (_m, _arch["n_classes"]),
           f"model_forward, {_case}: Z3 must have shape (m, n_classes)")
-### END HIDDEN TESTS
 
-# %% nbgrader={"grade": true, "grade_id": "test_model_forward_fresh_inputs", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# %% test model_forward fresh_inputs points=1 hidden
 # Hidden tests of model_forward (1 point): the logits for other networks, in float64 and float32.
-### BEGIN HIDDEN TESTS
 _rng = np.random.default_rng(51283)
-for _arch, _m, _case in _NETS:
+for _arch, _m, _case in grading.NETS:
     for _dtype in (np.float64, np.float32):
         _X = _rng.random((_m,) + _arch["input_shape"]).astype(_dtype)
-        _P = {k: v.astype(_dtype) for k, v in _random_parameters(_arch, _rng).items()}
+        _P = {k: v.astype(_dtype) for k, v in grading.random_parameters(_arch, _rng).items()}
         _result = model_forward(_X, _P, dict(_arch))
         check(isinstance(_result, (tuple, list)) and len(_result) == 2, "model_forward must return a pair (Z3, caches)")
-        _tol = 1e-7 if _dtype == np.float64 else 1e-4
-        check_close_quietly(_result[0], _forward_reference(_X, _P, _arch)[0],
+        _tol = grading.tolerance("forward", _dtype)
+        check_close_quietly(_result[0], grading.forward_reference(_X, _P, _arch)[0],
                             f"model_forward, {_case} ({np.dtype(_dtype).name}): Z3", rtol=_tol, atol=_tol)
-### END HIDDEN TESTS
 
-# %% nbgrader={"grade": true, "grade_id": "test_model_forward_caches", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# %% test model_forward caches points=2 hidden
 # Hidden tests of model_forward (2 points): the caches hold what each layer returned, for the
 # backward pass.
-### BEGIN HIDDEN TESTS
-def _layer_caches(X, P, arch):
-    """The caches the fast layers return along the network, as model_forward must keep them."""
-    same = {"stride": 1, "pad": "same"}
-    Z1, c_conv1 = conv_forward(X, P["W1"], None, same)
-    A1, c_relu1 = relu_forward(Z1)
-    P1, c_pool1 = pool_forward(A1, {"f": arch["pool1"], "stride": arch["pool1"]}, mode="max")
-    Z2, c_conv2 = conv_forward(P1, P["W2"], None, same)
-    A2, c_relu2 = relu_forward(Z2)
-    P2, c_pool2 = pool_forward(A2, {"f": arch["pool2"], "stride": arch["pool2"]}, mode="max")
-    _, c_fc = dense_forward(P2.reshape(P2.shape[0], -1), P["W3"], P["b3"])
-    return {"conv1": c_conv1, "relu1": c_relu1, "pool1": c_pool1, "conv2": c_conv2, "relu2": c_relu2,
-            "pool2": c_pool2, "flatten": P2.shape, "dropout": None, "fc": c_fc}
-
-def _same_content(got, want):
-    """Equal nested tuples, dictionaries, arrays and numbers (arrays up to rounding)."""
-    if want is None:
-        return got is None
-    if isinstance(want, dict):
-        return isinstance(got, dict) and sorted(got) == sorted(want) and all(_same_content(got[k], want[k]) for k in want)
-    if isinstance(want, (tuple, list)):
-        return isinstance(got, (tuple, list)) and len(got) == len(want) and all(
-            _same_content(g, w) for g, w in zip(got, want))
-    if isinstance(want, np.ndarray):
-        return isinstance(got, np.ndarray) and got.shape == want.shape and got.dtype.kind in "fiub" and bool(
-            np.allclose(got, want, rtol=1e-6, atol=1e-9))
-    if isinstance(want, (int, float)):
-        return isinstance(got, (int, float, np.integer, np.floating)) and not isinstance(got, bool) and got == want
-    return isinstance(got, str) and got == want
-
 _rng = np.random.default_rng(62207)
-for _arch, _m, _case in _NETS[:2]:
+for _arch, _m, _case in grading.NETS[:2]:
     _X = _rng.random((_m,) + _arch["input_shape"])
-    _P = _random_parameters(_arch, _rng)
+    _P = grading.random_parameters(_arch, _rng)
     _result = model_forward(_X, _P, dict(_arch))
     check(isinstance(_result, (tuple, list)) and len(_result) == 2, "model_forward must return a pair (Z3, caches)")
-    _caches, _want = _result[1], _layer_caches(_X, _P, _arch)
+    _caches, _want = _result[1], grading.layer_caches(_X, _P, _arch)
     check(isinstance(_caches, dict) and sorted(_caches) == sorted(_want),
           f"model_forward, {_case}: caches must be the dictionary given in the answer cell")
     for _key in _want:
         if _key == "dropout":         # the dropout tests check what dropout does (here: none is asked for)
             continue
-        check(_same_content(_caches[_key], _want[_key]),
+        check(grading.same_content(_caches[_key], _want[_key]),
               f"model_forward, {_case}: caches['{_key}'] is not the cache its layer returned"
               + (" (the shape of P2)" if _key == "flatten" else ""))
-### END HIDDEN TESTS
 
-# %% nbgrader={"grade": true, "grade_id": "test_model_forward_dropout", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# %% test model_forward dropout points=1 hidden
 # Hidden tests of model_forward (1 point): dropout on the flattened features with a dropout_seed,
 # and none without one (as in predict).
-### BEGIN HIDDEN TESTS
 _rng = np.random.default_rng(30517)
-for (_arch, _m, _case), _keep, _seed in zip(_NETS, (0.5, 0.75, 0.3), (8, 21, 5)):
+for (_arch, _m, _case), _keep, _seed in zip(grading.NETS, (0.5, 0.75, 0.3), (8, 21, 5)):
     _arch = dict(_arch, keep_prob=_keep)
     _X = _rng.random((_m,) + _arch["input_shape"])
-    _P = _random_parameters(_arch, _rng)
+    _P = grading.random_parameters(_arch, _rng)
     _result = model_forward(_X, _P, dict(_arch), dropout_seed=_seed)
     check(isinstance(_result, (tuple, list)) and len(_result) == 2, "model_forward must return a pair (Z3, caches)")
-    check_close_quietly(_result[0], _forward_reference(_X, _P, _arch, _dropout_mask(_arch, _m, _seed))[0],
+    check_close_quietly(_result[0], grading.forward_reference(_X, _P, _arch, grading.dropout_mask(_arch, _m, _seed))[0],
                         f"model_forward, {_case}, keep_prob {_keep} with a dropout_seed: Z3")
-    check_close_quietly(model_forward(_X, _P, dict(_arch))[0], _forward_reference(_X, _P, _arch)[0],
+    check_close_quietly(model_forward(_X, _P, dict(_arch))[0], grading.forward_reference(_X, _P, _arch)[0],
                         f"model_forward, {_case}, keep_prob {_keep} without a dropout_seed (predicting: no dropout): Z3")
-### END HIDDEN TESTS
 
 # %% [markdown]
 # ### 3.5 - The cost
@@ -932,7 +776,7 @@ for (_arch, _m, _case), _keep, _seed in zip(_NETS, (0.5, 0.75, 0.3), (8, 21, 5))
 # **Exercise 5 - `compute_cost`** (4 points). Return the cost as a Python `float` and its
 # gradient `dZ3`.
 
-# %% nbgrader={"grade": false, "grade_id": "compute_cost", "locked": false, "schema_version": 3, "solution": true, "task": false}
+# %% answer compute_cost
 def compute_cost(Z3, Y):
     """
     The cost of a batch, the mean softmax cross-entropy, and its gradient.
@@ -957,7 +801,7 @@ def compute_cost(Z3, Y):
     return cost, dZ3
 
 
-# %% nbgrader={"grade": true, "grade_id": "test_compute_cost_published", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# %% test compute_cost published points=1
 # Public test of compute_cost with the published numbers (1 point): the cost
 @public_test("compute_cost", part="cost", uses=["one_hot"], last=False)
 def _():
@@ -971,7 +815,7 @@ def _():
     expect_close("compute_cost", "cost", cost, 1.2305135975343062,
                  hint="the cost is the mean of the losses of softmax_cross_entropy, not their sum")
 
-# %% nbgrader={"grade": true, "grade_id": "test_compute_cost_published_dZ3", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# %% test compute_cost published_dZ3 points=1
 # Public test of compute_cost with the published numbers (1 point): the gradient dZ3
 @public_test("compute_cost", part="dZ3", uses=["one_hot"])
 def _():
@@ -986,21 +830,10 @@ def _():
     expect_close("compute_cost", "dZ3[0]", dZ3[0], [-0.07974526, 0.00171723, 0.0335983, 0.01253603, 0.01406553, 0.01782816],
                  hint="the cost is a mean over m examples, so its gradient is softmax_cross_entropy's dZ divided by m")
 
-# %% nbgrader={"grade": true, "grade_id": "test_compute_cost_fresh_inputs", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# %% test compute_cost fresh_inputs points=1 hidden
 # Hidden tests of compute_cost (1 point): the cost of other batches: larger, a single example,
 # very large logits, float32.
-### BEGIN HIDDEN TESTS
-def _cost_reference(Z, Y):
-    Z = np.asarray(Z, dtype=np.float64)
-    shifted = Z - Z.max(axis=1, keepdims=True)
-    log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-    return float(-np.mean(np.sum(Y * log_p, axis=1))), (np.exp(log_p) - Y) / Z.shape[0]
-
-_rng = np.random.default_rng(73141)
-_COST_CASES = [(_rng.standard_normal((9, 5)) * 2, _rng.integers(0, 5, 9), 5, "a batch of 9, 5 classes"),
-               (_rng.standard_normal((1, 6)), np.array([4]), 6, "a single example"),
-               (_rng.standard_normal((5, 3)) * 300, _rng.integers(0, 3, 5), 3, "logits in the hundreds"),
-               (_rng.standard_normal((16, 6)).astype(np.float32), _rng.integers(0, 6, 16), 6, "float32 logits")]
+_COST_CASES, _rng = grading.cost_cases()
 for _Z, _y, _n, _case in _COST_CASES:
     _Y = (_y.reshape(-1, 1) == np.arange(_n)).astype(_Z.dtype)
     _result = compute_cost(_Z.copy(), _Y)
@@ -1008,28 +841,26 @@ for _Z, _y, _n, _case in _COST_CASES:
     _cost = _result[0]
     check(np.ndim(_cost) == 0 and not isinstance(_cost, (bool, np.bool_)),
           f"compute_cost, {_case}: the cost must be a single number")
-    _tol = 1e-5 if _Z.dtype == np.float32 else 1e-8
-    check(np.isfinite(float(_cost)) and np.isclose(float(_cost), _cost_reference(_Z, _Y)[0], rtol=_tol, atol=_tol),
+    _tol = grading.tolerance("cost", _Z.dtype)
+    check(np.isfinite(float(_cost)) and np.isclose(float(_cost), grading.cost_reference(_Z, _Y)[0], rtol=_tol, atol=_tol),
           f"compute_cost, {_case}: the cost is wrong. It is the mean over the examples of their losses")
-### END HIDDEN TESTS
 
-# %% nbgrader={"grade": true, "grade_id": "test_compute_cost_gradient", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# %% test compute_cost gradient points=1 hidden
 # Hidden tests of compute_cost (1 point): dZ3 is the gradient of the cost (checked against the
 # formula and numerically).
-### BEGIN HIDDEN TESTS
+_COST_CASES, _rng = grading.cost_cases()
 for _Z, _y, _n, _case in _COST_CASES:
     _Y = (_y.reshape(-1, 1) == np.arange(_n)).astype(_Z.dtype)
     _result = compute_cost(_Z.copy(), _Y)
     check(isinstance(_result, (tuple, list)) and len(_result) == 2, "compute_cost must return a pair (cost, dZ3)")
-    _tol = 1e-5 if _Z.dtype == np.float32 else 1e-8
-    check_close_quietly(_result[1], _cost_reference(_Z, _Y)[1],
+    _tol = grading.tolerance("cost", _Z.dtype)
+    check_close_quietly(_result[1], grading.cost_reference(_Z, _Y)[1],
                         f"compute_cost, {_case}: dZ3 is not the gradient of the cost", rtol=_tol, atol=_tol)
     if _Z.dtype == np.float64 and np.abs(_Z).max() < 50:
         _v = _rng.standard_normal(_Z.shape)
         check(np.isclose(np.sum(np.asarray(_result[1], dtype=float) * _v),
-                         directional_derivative(lambda z: _cost_reference(z, _Y)[0], _Z, _v), rtol=1e-5, atol=1e-8),
+                         directional_derivative(lambda z: grading.cost_reference(z, _Y)[0], _Z, _v), rtol=1e-5, atol=1e-8),
               f"compute_cost, {_case}: dZ3 does not match the numerical gradient of the cost")
-### END HIDDEN TESTS
 
 # %% [markdown]
 # ### 3.6 - The backward pass
@@ -1060,7 +891,7 @@ for _Z, _y, _n, _case in _COST_CASES:
 #
 # **Exercise 6 - `model_backward`** (10 points).
 
-# %% nbgrader={"grade": false, "grade_id": "model_backward", "locked": false, "schema_version": 3, "solution": true, "task": false}
+# %% answer model_backward
 def model_backward(dZ3, caches):
     """
     Backward pass of the network: the gradients of the cost with respect to every parameter.
@@ -1098,7 +929,7 @@ def model_backward(dZ3, caches):
     return grads
 
 
-# %% nbgrader={"grade": true, "grade_id": "test_model_backward_published", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# %% test model_backward published points=1
 # Public test of model_backward with the published numbers (1 point): the dense layer's dW3 and db3
 @public_test("model_backward", part="dW3 and db3", uses=["initialize_parameters", "model_forward", "compute_cost", "one_hot"], last=False)
 def _():
@@ -1116,7 +947,7 @@ def _():
     expect_close("model_backward", "db3", grads["db3"], [[-0.16661767, 0.16289606, -0.28080733, 0.10571314, 0.47944123, -0.30062543]],
                  hint="dense_backward(dZ3, caches['fc']) gives dF, dW3, db3")
 
-# %% nbgrader={"grade": true, "grade_id": "test_model_backward_published_dW2", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# %% test model_backward published_dW2 points=1
 # Public test of model_backward with the published numbers (1 point): dW2, the second convolution
 @public_test("model_backward", part="dW2", uses=["initialize_parameters", "model_forward", "compute_cost", "one_hot"], last=False)
 def _():
@@ -1133,7 +964,7 @@ def _():
                  hint="undo the flattening with dF.reshape(caches['flatten']), then pool_backward, relu_backward and "
                       "conv_backward with the caches of the second block")
 
-# %% nbgrader={"grade": true, "grade_id": "test_model_backward_published_dW1", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# %% test model_backward published_dW1 points=1
 # Public test of model_backward with the published numbers (1 point): dW1, the first convolution
 @public_test("model_backward", part="dW1", uses=["initialize_parameters", "model_forward", "compute_cost", "one_hot"])
 def _():
@@ -1149,88 +980,40 @@ def _():
     expect_close("model_backward", "dW1[0, 0, 0]", grads["dW1"][0, 0, 0], [0.50187219, -0.07739486, 0.21794839, -0.16129455],
                  hint="the first block: pool_backward, relu_backward, conv_backward with caches 'pool1', 'relu1', 'conv1'")
 
-# %% nbgrader={"grade": true, "grade_id": "test_model_backward_dense", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# %% test model_backward dense points=2 hidden
 # Hidden tests of model_backward (2 points): dW3 and db3 on other networks, and a gradient check
 # of the cost with respect to W3 and b3.
-### BEGIN HIDDEN TESTS
-def _backward_case(arch, m, rng, dtype=np.float64):
-    """Inputs, parameters, the grader's caches and dZ3 for one network."""
-    X = rng.random((m,) + arch["input_shape"]).astype(dtype)
-    P = {k: v.astype(dtype) for k, v in _random_parameters(arch, rng).items()}
-    Z3, caches = model_forward(X, P, dict(arch))
-    Y = (rng.integers(0, arch["n_classes"], m).reshape(-1, 1) == np.arange(arch["n_classes"])).astype(dtype)
-    return X, P, Y, caches, compute_cost(Z3, Y)[1]
+grading.check_model_backward(model_backward, ("dW3", "db3"), seed=95153)
+grading.gradient_check_model_backward(model_backward, ("W3", "b3"), seed=27361)
 
-def _check_model_backward(names, seed, dtypes=(np.float64,)):
-    """Compare some of the gradients with the reference, on every network and data type."""
-    rng = np.random.default_rng(seed)
-    for arch, m, case in _NETS:
-        for dtype in dtypes:
-            X, P, Y, caches, dZ3 = _backward_case(arch, m, rng, dtype)
-            want = _backward_reference(dZ3, P, arch, _forward_reference(X, P, arch)[1])
-            grads = model_backward(dZ3, caches)
-            check(isinstance(grads, dict), "model_backward must return a dictionary of gradients")
-            tol = 1e-7 if dtype == np.float64 else 2e-4
-            for name in names:
-                check_close_quietly(grads.get(name), want[name],
-                                    f"model_backward, {case} ({np.dtype(dtype).name}): {name}", rtol=tol, atol=tol)
-
-def _gradient_check_model_backward(parameter_names, seed):
-    """The cost's directional derivatives along random directions match these gradients."""
-    rng = np.random.default_rng(seed)
-    for arch, m, case in _NETS[:2]:
-        X, P, Y, caches, dZ3 = _backward_case(arch, m, rng)
-        grads = model_backward(dZ3, caches)
-        check(isinstance(grads, dict), "model_backward must return a dictionary of gradients")
-        for name in parameter_names:
-            def cost_of(value, name=name):
-                return compute_cost(model_forward(X, dict(P, **{name: value}), dict(arch))[0], Y)[0]
-            grad = grads.get("d" + name)
-            check(np.shape(grad) == P[name].shape, f"model_backward, {case}: d{name} has the wrong shape")
-            grad = np.asarray(grad, dtype=float)
-            for _ in range(2):
-                v = rng.standard_normal(P[name].shape)
-                check(np.isclose(np.sum(grad * v), directional_derivative(cost_of, P[name], v), rtol=1e-4, atol=1e-7),
-                      f"model_backward, {case}: d{name} does not match the numerical gradient of the cost")
-
-_check_model_backward(("dW3", "db3"), seed=95153)
-_gradient_check_model_backward(("W3", "b3"), seed=27361)
-### END HIDDEN TESTS
-
-# %% nbgrader={"grade": true, "grade_id": "test_model_backward_conv2", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# %% test model_backward conv2 points=2 hidden
 # Hidden tests of model_backward (2 points): dW2, the gradient of the second convolution, on other
 # networks in float64 and float32, and a gradient check.
-### BEGIN HIDDEN TESTS
-_check_model_backward(("dW2",), seed=16057, dtypes=(np.float64, np.float32))
-_gradient_check_model_backward(("W2",), seed=27367)
-### END HIDDEN TESTS
+grading.check_model_backward(model_backward, ("dW2",), seed=16057, dtypes=(np.float64, np.float32))
+grading.gradient_check_model_backward(model_backward, ("W2",), seed=27367)
 
-# %% nbgrader={"grade": true, "grade_id": "test_model_backward_conv1", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# %% test model_backward conv1 points=2 hidden
 # Hidden tests of model_backward (2 points): dW1, the gradient of the first convolution, on other
 # networks in float64 and float32, and a gradient check.
-### BEGIN HIDDEN TESTS
-_check_model_backward(("dW1",), seed=16063, dtypes=(np.float64, np.float32))
-_gradient_check_model_backward(("W1",), seed=27373)
-### END HIDDEN TESTS
+grading.check_model_backward(model_backward, ("dW1",), seed=16063, dtypes=(np.float64, np.float32))
+grading.gradient_check_model_backward(model_backward, ("W1",), seed=27373)
 
-# %% nbgrader={"grade": true, "grade_id": "test_model_backward_dropout", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# %% test model_backward dropout points=1 hidden
 # Hidden tests of model_backward (1 point): the gradients of a network trained with dropout.
-### BEGIN HIDDEN TESTS
 _rng = np.random.default_rng(61403)
-for (_arch, _m, _case), _keep, _seed in zip(_NETS, (0.5, 0.6, 0.4), (3, 14, 9)):
+for (_arch, _m, _case), _keep, _seed in zip(grading.NETS, (0.5, 0.6, 0.4), (3, 14, 9)):
     _arch = dict(_arch, keep_prob=_keep)
     _X = _rng.random((_m,) + _arch["input_shape"])
-    _P = _random_parameters(_arch, _rng)
+    _P = grading.random_parameters(_arch, _rng)
     _Y = (_rng.integers(0, _arch["n_classes"], _m).reshape(-1, 1) == np.arange(_arch["n_classes"])).astype(float)
     _Z3, _caches = model_forward(_X, _P, dict(_arch), dropout_seed=_seed)
     _dZ3 = compute_cost(_Z3, _Y)[1]
-    _want = _backward_reference(_dZ3, _P, _arch,
-                                _forward_reference(_X, _P, _arch, _dropout_mask(_arch, _m, _seed))[1])
+    _want = grading.backward_reference(_dZ3, _P, _arch,
+                                grading.forward_reference(_X, _P, _arch, grading.dropout_mask(_arch, _m, _seed))[1])
     _grads = model_backward(_dZ3, _caches)
     check(isinstance(_grads, dict), "model_backward must return a dictionary of gradients")
     for _name in ("dW3", "db3", "dW2", "dW1"):
         check_close_quietly(_grads.get(_name), _want[_name], f"model_backward, {_case}, with dropout: {_name}")
-### END HIDDEN TESTS
 
 # %% [markdown]
 # ## 4 - Training
@@ -1252,7 +1035,7 @@ for (_arch, _m, _case), _keep, _seed in zip(_NETS, (0.5, 0.6, 0.4), (3, 14, 9)):
 # **Exercise 7 - `random_mini_batches`** (5 points). The permutation is given: draw nothing
 # else from the generator.
 
-# %% nbgrader={"grade": false, "grade_id": "random_mini_batches", "locked": false, "schema_version": 3, "solution": true, "task": false}
+# %% answer random_mini_batches
 def random_mini_batches(X, Y, mini_batch_size=64, seed=0):
     """
     Shuffle (X, Y) with one permutation and cut them into mini-batches.
@@ -1288,7 +1071,7 @@ def random_mini_batches(X, Y, mini_batch_size=64, seed=0):
     return mini_batches
 
 
-# %% nbgrader={"grade": true, "grade_id": "test_random_mini_batches_published", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# %% test random_mini_batches published points=1
 # Public test of random_mini_batches with the published numbers (1 point)
 @public_test("random_mini_batches", uses=["one_hot"])
 def _():
@@ -1310,34 +1093,23 @@ def _():
                  np.concatenate([np.argmax(b[1], axis=1) for b in mini_batches]), published_order % 3,
                  hint="each image keeps its label: shuffle Y with the same permutation as X")
 
-# %% nbgrader={"grade": true, "grade_id": "test_random_mini_batches_sizes", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# %% test random_mini_batches sizes points=1 hidden
 # Hidden tests of random_mini_batches (1 point): the number and sizes of the mini-batches.
-### BEGIN HIDDEN TESTS
-def _labelled_examples(m, n_classes, rng):
-    """Images whose pixels all hold the example's number, and random one-hot labels."""
-    X = np.arange(m, dtype=np.float64).reshape(m, 1, 1, 1) * np.ones((1, 3, 2, 2))
-    y = rng.integers(0, n_classes, m)
-    return X, (y.reshape(-1, 1) == np.arange(n_classes)).astype(np.float64), y
-
-_BATCH_CASES = [(12, 4, "a batch size that divides m"), (23, 5, "a last, smaller batch"),
-                (3, 8, "a batch size larger than m"), (5, 1, "batches of one example")]
 _rng = np.random.default_rng(38183)
-for _m, _size, _case in _BATCH_CASES:
-    _X, _Y, _y = _labelled_examples(_m, 4, _rng)
+for _m, _size, _case in grading.BATCH_CASES:
+    _X, _Y, _y = grading.labelled_examples(_m, 4, _rng)
     _batches = random_mini_batches(_X, _Y, _size, seed=7)
     check(isinstance(_batches, (list, tuple)), "random_mini_batches must return a list of pairs")
     _want = [min(_size, _m - start) for start in range(0, _m, _size)]
     check([len(b[0]) if isinstance(b, (list, tuple)) and len(b) == 2 else -1 for b in _batches] == _want
           and all(len(b[1]) == len(b[0]) for b in _batches),
           f"random_mini_batches, {_case}: the number or the sizes of the mini-batches are wrong")
-### END HIDDEN TESTS
 
-# %% nbgrader={"grade": true, "grade_id": "test_random_mini_batches_pairs", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# %% test random_mini_batches pairs points=1 hidden
 # Hidden tests of random_mini_batches (1 point): every image keeps its label.
-### BEGIN HIDDEN TESTS
 _rng = np.random.default_rng(49201)
-for _m, _size, _case in _BATCH_CASES:
-    _X, _Y, _y = _labelled_examples(_m, 5, _rng)
+for _m, _size, _case in grading.BATCH_CASES:
+    _X, _Y, _y = grading.labelled_examples(_m, 5, _rng)
     _batches = random_mini_batches(_X, _Y, _size, seed=9)
     check(isinstance(_batches, (list, tuple)) and all(isinstance(b, (list, tuple)) and len(b) == 2 for b in _batches),
           "random_mini_batches must return a list of pairs")
@@ -1346,15 +1118,13 @@ for _m, _size, _case in _BATCH_CASES:
         check(np.shape(_bY) == (len(_ids), 5) and np.array_equal(np.asarray(_bY), _Y[_ids]),
               f"random_mini_batches, {_case}: some images are paired with another image's label. "
               "Shuffle X and Y with the same permutation")
-### END HIDDEN TESTS
 
-# %% nbgrader={"grade": true, "grade_id": "test_random_mini_batches_every_example_once", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# %% test random_mini_batches every_example_once points=1 hidden
 # Hidden tests of random_mini_batches (1 point): the mini-batches hold every image exactly once,
 # shuffled.
-### BEGIN HIDDEN TESTS
 _rng = np.random.default_rng(50227)
-for _m, _size, _case in _BATCH_CASES + [(40, 8, "40 examples")]:
-    _X, _Y, _y = _labelled_examples(_m, 3, _rng)
+for _m, _size, _case in grading.BATCH_CASES + [(40, 8, "40 examples")]:
+    _X, _Y, _y = grading.labelled_examples(_m, 3, _rng)
     _batches = random_mini_batches(_X, _Y, _size, seed=11)
     check(isinstance(_batches, (list, tuple)) and all(isinstance(b, (list, tuple)) and len(b) == 2 for b in _batches),
           "random_mini_batches must return a list of pairs")
@@ -1363,15 +1133,13 @@ for _m, _size, _case in _BATCH_CASES + [(40, 8, "40 examples")]:
           f"random_mini_batches, {_case}: the mini-batches must hold every example exactly once")
     if _m >= 20:
         check(not np.array_equal(_ids, np.arange(_m)), f"random_mini_batches, {_case}: the examples are not shuffled")
-### END HIDDEN TESTS
 
-# %% nbgrader={"grade": true, "grade_id": "test_random_mini_batches_shuffle", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# %% test random_mini_batches shuffle points=1 hidden
 # Hidden tests of random_mini_batches (1 point): the order follows the permutation drawn from
 # the seed.
-### BEGIN HIDDEN TESTS
 _rng = np.random.default_rng(61129)
-for (_m, _size, _case), _seed in zip(_BATCH_CASES, (13, 29, 31, 37)):
-    _X, _Y, _y = _labelled_examples(_m, 4, _rng)
+for (_m, _size, _case), _seed in zip(grading.BATCH_CASES, (13, 29, 31, 37)):
+    _X, _Y, _y = grading.labelled_examples(_m, 4, _rng)
     _batches = random_mini_batches(_X, _Y, _size, seed=_seed)
     check(isinstance(_batches, (list, tuple)) and all(isinstance(b, (list, tuple)) and len(b) == 2 for b in _batches),
           "random_mini_batches must return a list of pairs")
@@ -1380,7 +1148,6 @@ for (_m, _size, _case), _seed in zip(_BATCH_CASES, (13, 29, 31, 37)):
     check(len(_got) == len(range(0, _m, _size)) and all(np.array_equal(g, _order[k * _size:(k + 1) * _size])
                                                         for k, g in enumerate(_got)),
           f"random_mini_batches, {_case}: the mini-batches do not follow the given permutation")
-### END HIDDEN TESTS
 
 # %% [markdown]
 # ### 4.2 - Adam
@@ -1424,7 +1191,7 @@ for (_m, _size, _case), _seed in zip(_BATCH_CASES, (13, 29, 31, 37)):
 #
 # **Exercise 8 - `train_model`** (8 points).
 
-# %% nbgrader={"grade": false, "grade_id": "train_model", "locked": false, "schema_version": 3, "solution": true, "task": false}
+# %% answer train_model
 def train_model(X_train, Y_train, architecture, learning_rate=0.009, num_epochs=100, mini_batch_size=64,
                 seed=0, print_cost=False):
     """
@@ -1480,7 +1247,7 @@ def train_model(X_train, Y_train, architecture, learning_rate=0.009, num_epochs=
     return parameters, costs
 
 
-# %% nbgrader={"grade": true, "grade_id": "test_train_model_published", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# %% test train_model published points=1
 # Public test of train_model with the published numbers (1 point): the epoch costs of a tiny
 # network on 12 images
 @public_test("train_model", part="costs", uses=["one_hot", "initialize_parameters", "model_forward", "compute_cost", "model_backward", "random_mini_batches"], last=False)
@@ -1498,7 +1265,7 @@ def _():
                  hint="weight every batch's cost by its size: epoch_cost += cost * batch size / m; shuffle each epoch "
                       "with seed + 1 + epoch; initialise with initialize_parameters(architecture, seed)")
 
-# %% nbgrader={"grade": true, "grade_id": "test_train_model_published_parameters", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# %% test train_model published_parameters points=1
 # Public test of train_model with the published numbers (1 point): the trained parameters
 @public_test("train_model", part="parameters", uses=["one_hot", "initialize_parameters", "model_forward", "compute_cost", "model_backward", "random_mini_batches"])
 def _():
@@ -1514,87 +1281,50 @@ def _():
     expect_close("train_model", "W3[0] after training", parameters["W3"][0], [0.01916775, 0.5204721, -0.25375932], rtol=1e-4, atol=1e-6,
                  hint="for every mini-batch: model_forward, compute_cost, model_backward, adam_update with learning_rate")
 
-# %% nbgrader={"grade": true, "grade_id": "test_train_model_costs", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# %% test train_model costs points=2 hidden
 # Hidden tests of train_model (2 points): the epoch costs on other data, networks and settings.
-### BEGIN HIDDEN TESTS
-def _train_reference(X, Y, arch, learning_rate, num_epochs, mini_batch_size, seed):
-    """Mini-batch Adam with the grader's functions: (parameters, epoch costs)."""
-    parameters = initialize_parameters(arch, seed)
-    state = adam_init(parameters)
-    m, costs = X.shape[0], []
-    for epoch in range(num_epochs):
-        order = np.random.default_rng(seed + 1 + epoch).permutation(m)
-        total = 0.0
-        for t, start in enumerate(range(0, m, mini_batch_size)):
-            batch = order[start:start + mini_batch_size]
-            Z3, caches = model_forward(X[batch], parameters, arch, [seed, epoch, t])
-            cost, dZ3 = compute_cost(Z3, Y[batch])
-            parameters, state = adam_update(parameters, model_backward(dZ3, caches), state, learning_rate)
-            total += cost * len(batch)
-        costs.append(total / m)
-    return parameters, costs
-
-_TRAIN_CASES = [  # (architecture, m, learning rate, epochs, batch size, seed, description)
-    ({"input_shape": (8, 6, 2), "f1": 3, "n_C1": 2, "pool1": 2, "f2": 2, "n_C2": 3, "pool2": 2, "n_classes": 4},
-     14, 0.02, 3, 4, 2, "an 8 x 6 input, batches of 4 with a smaller last one"),
-    ({"input_shape": (8, 8, 1), "f1": 2, "n_C1": 3, "pool1": 4, "f2": 2, "n_C2": 2, "pool2": 2, "n_classes": 3},
-     10, 0.005, 4, 10, 4, "one batch per epoch"),
-]
-
-def _train_case(case, rng):
-    arch, m, lr, epochs, size, seed, name = case
-    X = rng.random((m,) + arch["input_shape"]).astype(np.float32)
-    Y = (rng.integers(0, arch["n_classes"], m).reshape(-1, 1) == np.arange(arch["n_classes"])).astype(np.float32)
-    return X, Y
-
 _rng = np.random.default_rng(72143)
-for _case in _TRAIN_CASES:
+for _case in grading.TRAIN_CASES:
     _arch, _m, _lr, _epochs, _size, _seed, _name = _case
-    _X, _Y = _train_case(_case, _rng)
+    _X, _Y = grading.train_case(_case, _rng)
     _result = train_model(_X, _Y, dict(_arch), learning_rate=_lr, num_epochs=_epochs, mini_batch_size=_size, seed=_seed)
     check(isinstance(_result, (tuple, list)) and len(_result) == 2, "train_model must return a pair (parameters, costs)")
     check(np.shape(_result[1]) == (_epochs,), f"train_model, {_name}: costs must hold one number per epoch")
-    check_close_quietly(_result[1], _train_reference(_X, _Y, _arch, _lr, _epochs, _size, _seed)[1],
+    check_close_quietly(_result[1], grading.train_reference(_X, _Y, _arch, _lr, _epochs, _size, _seed)[1],
                         f"train_model, {_name}: the epoch costs", rtol=1e-4, atol=1e-6)
-### END HIDDEN TESTS
 
-# %% nbgrader={"grade": true, "grade_id": "test_train_model_parameters", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# %% test train_model parameters points=1 hidden
 # Hidden tests of train_model (1 point): the trained parameters on other data, networks and settings.
-### BEGIN HIDDEN TESTS
 _rng = np.random.default_rng(83177)
-for _case in _TRAIN_CASES:
+for _case in grading.TRAIN_CASES:
     _arch, _m, _lr, _epochs, _size, _seed, _name = _case
-    _X, _Y = _train_case(_case, _rng)
+    _X, _Y = grading.train_case(_case, _rng)
     _result = train_model(_X, _Y, dict(_arch), learning_rate=_lr, num_epochs=_epochs, mini_batch_size=_size, seed=_seed)
     check(isinstance(_result, (tuple, list)) and len(_result) == 2, "train_model must return a pair (parameters, costs)")
     check(isinstance(_result[0], dict), f"train_model, {_name}: parameters must be a dictionary")
-    _want = _train_reference(_X, _Y, _arch, _lr, _epochs, _size, _seed)[0]
+    _want = grading.train_reference(_X, _Y, _arch, _lr, _epochs, _size, _seed)[0]
     for _name_p in ("W1", "W2", "W3", "b3"):
         check_close_quietly(_result[0].get(_name_p), _want[_name_p],
                             f"train_model, {_name}: the trained {_name_p}", rtol=1e-3, atol=1e-5)
-### END HIDDEN TESTS
 
-# %% nbgrader={"grade": true, "grade_id": "test_train_model_dropout", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# %% test train_model dropout points=1 hidden
 # Hidden tests of train_model (1 point): a network with dropout: the trained parameters (the epoch
 # costs are graded on their own).
-### BEGIN HIDDEN TESTS
 _rng = np.random.default_rng(47711)
-_case = (dict(_TRAIN_CASES[0][0], keep_prob=0.5),) + _TRAIN_CASES[0][1:6] + ("a network with dropout (keep_prob 0.5)",)
+_case = (dict(grading.TRAIN_CASES[0][0], keep_prob=0.5),) + grading.TRAIN_CASES[0][1:6] + ("a network with dropout (keep_prob 0.5)",)
 _arch, _m, _lr, _epochs, _size, _seed, _name = _case
-_X, _Y = _train_case(_case, _rng)
+_X, _Y = grading.train_case(_case, _rng)
 _result = train_model(_X, _Y, dict(_arch), learning_rate=_lr, num_epochs=_epochs, mini_batch_size=_size, seed=_seed)
 check(isinstance(_result, (tuple, list)) and len(_result) == 2, "train_model must return a pair (parameters, costs)")
-_want_parameters = _train_reference(_X, _Y, _arch, _lr, _epochs, _size, _seed)[0]
+_want_parameters = grading.train_reference(_X, _Y, _arch, _lr, _epochs, _size, _seed)[0]
 check(isinstance(_result[0], dict), f"train_model, {_name}: parameters must be a dictionary")
 for _name_p in ("W1", "W2", "W3", "b3"):
     check_close_quietly(_result[0].get(_name_p), _want_parameters[_name_p], f"train_model, {_name}: the trained {_name_p} (pass dropout_seed to model_forward)",
                         rtol=1e-3, atol=1e-5)
-### END HIDDEN TESTS
 
-# %% nbgrader={"grade": true, "grade_id": "test_train_model_learns", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# %% test train_model learns points=2 hidden
 # Hidden tests of train_model (2 points): on an easy problem, training drives the cost down and
 # the network learns to classify.
-### BEGIN HIDDEN TESTS
 _rng = np.random.default_rng(94201)
 _EASY = {"input_shape": (8, 8, 1), "f1": 3, "n_C1": 4, "pool1": 2, "f2": 2, "n_C2": 4, "pool2": 2, "n_classes": 3}
 _y = np.repeat(np.arange(3), 16)
@@ -1609,7 +1339,6 @@ check(_costs.size == 12 and np.all(np.isfinite(_costs)), "train_model on an easy
 check(_costs[-1] < 0.5 * _costs[0], "train_model on an easy problem: the cost does not go down enough")
 check(np.mean(np.argmax(model_forward(_X, _result[0], _EASY)[0], axis=1) == _y) >= 0.9,
       "train_model on an easy problem: the trained network does not classify the training images")
-### END HIDDEN TESTS
 
 # %% [markdown]
 # ### 4.4 - Training the course's network
@@ -1619,11 +1348,11 @@ check(np.mean(np.argmax(model_forward(_X, _result[0], _EASY)[0], axis=1) == _y) 
 # laptop (the first convolution does most of the work). The cost printed every 10 epochs should
 # fall from about 1.8 (a guess among six classes: log 6 ≈ 1.79) to around 0.3.
 
-# %% nbgrader={"grade": false, "grade_id": "train_course_model", "locked": true, "schema_version": 3, "solution": false, "task": false} tags=["illustration", "raises-exception"]
+# %% locked train_course_model skip-at-grading raises-exception
 course_parameters, course_costs = train_model(X_train, Y_train, COURSE_MODEL, learning_rate=0.009,
                                               num_epochs=100, mini_batch_size=64, seed=0, print_cost=True)
 
-# %% nbgrader={"grade": false, "grade_id": "figure_cost_curve", "locked": true, "schema_version": 3, "solution": false, "task": false} tags=["illustration", "raises-exception"]
+# %% locked figure_cost_curve skip-at-grading raises-exception
 show_cost_curve(course_costs, learning_rate=0.009, title="the course's network: cost per epoch (learning rate 0.009)")
 plt.show()
 
@@ -1643,7 +1372,7 @@ plt.show()
 #
 # **Exercise 9 - `predict`** (3 points).
 
-# %% nbgrader={"grade": false, "grade_id": "predict", "locked": false, "schema_version": 3, "solution": true, "task": false}
+# %% answer predict
 def predict(X, parameters, architecture, batch_size=128):
     """
     The predicted class of every image.
@@ -1668,7 +1397,7 @@ def predict(X, parameters, architecture, batch_size=128):
     return np.concatenate(predictions)
 
 
-# %% nbgrader={"grade": true, "grade_id": "test_predict_published", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# %% test predict published points=1
 # Public test of predict with the published numbers (1 point)
 @public_test("predict", uses=["initialize_parameters", "model_forward"])
 def _():
@@ -1684,20 +1413,18 @@ def _():
     expect_equal("predict", "predictions", predictions, [4, 3, 4, 4, 3, 3, 4],
                  hint="the largest logit of each row: np.argmax along axis 1, not axis 0")
 
-# %% nbgrader={"grade": true, "grade_id": "test_predict_fresh_inputs", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# %% test predict fresh_inputs points=2 hidden
 # Hidden tests of predict (2 points): other networks, a single image, more images than batch_size.
-### BEGIN HIDDEN TESTS
 _rng = np.random.default_rng(15173)
-for (_arch, _m, _case), _count, _size in zip(_NETS, (1, 300, 5), (128, 128, 2)):
+for (_arch, _m, _case), _count, _size in zip(grading.NETS, (1, 300, 5), (128, 128, 2)):
     _X = _rng.random((_count,) + _arch["input_shape"])
-    _P = _random_parameters(_arch, _rng)
+    _P = grading.random_parameters(_arch, _rng)
     _P["W3"] = _P["W3"] * 5
     _predictions = predict(_X, _P, dict(_arch), batch_size=_size)
     check(isinstance(_predictions, np.ndarray) and _predictions.dtype.kind in "iu",
           f"predict, {_case}: the predictions must be a NumPy array of integers")
-    check(np.array_equal(_predictions, np.argmax(_forward_reference(_X, _P, _arch)[0], axis=1)),
+    check(np.array_equal(_predictions, np.argmax(grading.forward_reference(_X, _P, _arch)[0], axis=1)),
           f"predict, {_case}, {_count} image(s): some predictions are wrong (or the shape is)")
-### END HIDDEN TESTS
 
 # %% [markdown]
 # How well did training go? The **accuracy** is the fraction of images whose prediction is
@@ -1706,7 +1433,7 @@ for (_arch, _m, _case), _count, _size in zip(_NETS, (1, 300, 5), (128, 128, 2)):
 # overfitting. The original course reported about 0.94 on the training set and 0.78 on the test
 # set for this network, and the result moves by a few points from one seed to another.
 
-# %% nbgrader={"grade": false, "grade_id": "accuracy", "locked": true, "schema_version": 3, "solution": false, "task": false} tags=["illustration", "raises-exception"]
+# %% locked accuracy skip-at-grading raises-exception
 predictions_train = predict(X_train, course_parameters, COURSE_MODEL)
 predictions_test = predict(X_test, course_parameters, COURSE_MODEL)
 print(f"Train accuracy: {np.mean(predictions_train == y_train):.4f}")
@@ -1733,7 +1460,7 @@ print(f"Test accuracy:  {np.mean(predictions_test == y_test):.4f}")
 # over the examples is fine; `np.bincount(n_classes * y_true + y_pred, minlength=n_classes ** 2)`
 # does it in one step.
 
-# %% nbgrader={"grade": false, "grade_id": "confusion_matrix", "locked": false, "schema_version": 3, "solution": true, "task": false}
+# %% answer confusion_matrix
 def confusion_matrix(y_true, y_pred, n_classes):
     """
     Count the predictions of every class for the examples of every class.
@@ -1759,7 +1486,7 @@ def confusion_matrix(y_true, y_pred, n_classes):
     return matrix
 
 
-# %% nbgrader={"grade": true, "grade_id": "test_confusion_matrix_published", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# %% test confusion_matrix published points=1
 # Public test of confusion_matrix with the published numbers (1 point)
 @public_test("confusion_matrix")
 def _():
@@ -1773,9 +1500,8 @@ def _():
     expect_equal("confusion_matrix", "matrix", matrix, [[2, 0, 0], [0, 1, 2], [0, 1, 2]],
                  hint="rows are the true labels, columns the predictions: add 1 to matrix[t, p] for t, p in zip(y_true, y_pred)")
 
-# %% nbgrader={"grade": true, "grade_id": "test_confusion_matrix_fresh_inputs", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# %% test confusion_matrix fresh_inputs points=2 hidden
 # Hidden tests of confusion_matrix (2 points): other labels, classes that never occur, one example.
-### BEGIN HIDDEN TESTS
 _rng = np.random.default_rng(26189)
 for _t, _p, _n, _case in [(_rng.integers(0, 6, 50), _rng.integers(0, 6, 50), 6, "50 examples, 6 classes"),
                           (np.array([1, 1, 3]), np.array([3, 1, 1]), 5, "classes that never occur"),
@@ -1791,9 +1517,8 @@ for _t, _p, _n, _case in [(_rng.integers(0, 6, 50), _rng.integers(0, 6, 50), 6, 
           f"confusion_matrix, {_case}: the counts must be whole numbers")
     check(np.array_equal(_matrix, _want),
           f"confusion_matrix, {_case}: some counts are wrong (rows are the true labels, columns the predictions)")
-### END HIDDEN TESTS
 
-# %% nbgrader={"grade": false, "grade_id": "figure_confusion_matrix", "locked": true, "schema_version": 3, "solution": false, "task": false} tags=["illustration", "raises-exception"]
+# %% locked figure_confusion_matrix skip-at-grading raises-exception
 show_confusion_matrix(confusion_matrix(y_test, predictions_test, 6),
                       title=f"test set: accuracy {np.mean(predictions_test == y_test):.3f}")
 plt.show()
@@ -1803,7 +1528,7 @@ plt.show()
 # folded, a finger hidden behind another); others are plain mistakes that a bigger network
 # avoids (section 6).
 
-# %% nbgrader={"grade": false, "grade_id": "figure_misclassified", "locked": true, "schema_version": 3, "solution": false, "task": false} tags=["illustration", "raises-exception"]
+# %% locked figure_misclassified skip-at-grading raises-exception
 show_misclassified(X_test_orig, y_test, predictions_test, max_images=12)
 plt.show()
 
@@ -1813,7 +1538,7 @@ plt.show()
 # training some respond to edges in one direction or to a colour contrast, like skin against
 # the light background.
 
-# %% nbgrader={"grade": false, "grade_id": "figure_filters", "locked": true, "schema_version": 3, "solution": false, "task": false} tags=["illustration", "raises-exception"]
+# %% locked figure_filters skip-at-grading raises-exception
 show_filters(initialize_parameters(COURSE_MODEL, seed=0)["W1"], title="W1 before training (seed 0)")
 plt.show()
 show_filters(course_parameters["W1"], title="W1 after 100 epochs")
@@ -1843,7 +1568,7 @@ plt.show()
 # %%
 train_bigger_model = False
 
-# %% nbgrader={"grade": false, "grade_id": "train_bigger_model", "locked": true, "schema_version": 3, "solution": false, "task": false} tags=["illustration", "raises-exception"]
+# %% locked train_bigger_model skip-at-grading raises-exception
 show_architecture(BIGGER_MODEL, title="the bigger network (BIGGER_MODEL)")
 plt.show()
 if train_bigger_model:

@@ -56,8 +56,8 @@ def conv_forward_inputs(rng, ref):
 def conv_backward_inputs(rng, ref):
     A, W, b, hp = _conv_call(rng)
     f, pad, stride = W.shape[0], hp["pad"], hp["stride"]
-    n_H = (A.shape[1] - f + 2 * pad) // stride + 1
-    n_W = (A.shape[2] - f + 2 * pad) // stride + 1
+    size = ref["grading"].output_size                 # notebooks/cnn_layers/grading.py
+    n_H, n_W = size(A.shape[1], f, stride, pad), size(A.shape[2], f, stride, pad)
     dZ = rng.standard_normal((A.shape[0], n_H, n_W, W.shape[3])).astype(A.dtype)
     return (dZ, (A, W, b, hp)), {}
 

@@ -71,7 +71,7 @@
 # and of the test messages; you may read them, you do not need to change them. The random
 # seed is fixed so that your numbers match the published ones.
 
-# %% nbgrader={"grade": false, "grade_id": "packages", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# %% locked packages
 import numpy as np
 import h5py
 import matplotlib.pyplot as plt
@@ -142,7 +142,7 @@ np.random.seed(1)
 # **Exercise 1 - `zero_pad`** (2 points). Pad every image of the batch `X` with `pad` zeros on
 # the height and width axes.
 
-# %% nbgrader={"grade": false, "grade_id": "zero_pad", "locked": false, "schema_version": 3, "solution": true, "task": false}
+# %% answer zero_pad
 def zero_pad(X, pad):
     """
     Pad every image of a batch with zeros on its height and width.
@@ -162,7 +162,7 @@ def zero_pad(X, pad):
     return X_pad
 
 
-# %% nbgrader={"grade": true, "grade_id": "test_zero_pad_published", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# %% test zero_pad published points=1
 # Public test of zero_pad with the published numbers (1 point)
 @public_test("zero_pad")
 def _():
@@ -183,16 +183,15 @@ def _():
     expect_close("zero_pad", "the centre of x_pad", x_pad[:, 2:5, 2:5, :], x,
                  hint="the original image sits in the middle, pad rows from the top and pad columns from the left")
 
-# %% nbgrader={"grade": false, "grade_id": "figure_zero_padding", "locked": true, "schema_version": 3, "solution": false, "task": false} tags=["illustration", "raises-exception"]
+# %% locked figure_zero_padding skip-at-grading raises-exception
 # Your padding, drawn: channel 0 of example 1 before and after.
 np.random.seed(1)
 x = np.random.randn(4, 3, 3, 2)
 show_zero_padding(x[1, :, :, 0], zero_pad(x, 2)[1, :, :, 0], pad=2)
 plt.show()
 
-# %% nbgrader={"grade": true, "grade_id": "test_zero_pad_fresh_inputs", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# %% test zero_pad fresh_inputs points=1 hidden
 # Hidden tests of zero_pad (1 point): other shapes, paddings and data types.
-### BEGIN HIDDEN TESTS
 _rng = np.random.default_rng(70521)
 for _shape, _pad, _dtype, _case in [
         ((2, 3, 5, 1), 1, np.float64, "non-square input with one channel, pad = 1"),
@@ -204,7 +203,6 @@ for _shape, _pad, _dtype, _case in [
     _out = zero_pad(_X.copy(), _pad)
     check(isinstance(_out, np.ndarray), f"zero_pad, {_case}: the result is not a NumPy array")
     check_close_quietly(_out, _expected, f"zero_pad, {_case}")
-### END HIDDEN TESTS
 
 # %% [markdown]
 # ### 3.2 - A single step of convolution
@@ -218,7 +216,7 @@ for _shape, _pad, _dtype, _case in [
 #
 # The figure shows the step on a single channel.
 
-# %% nbgrader={"grade": false, "grade_id": "figure_conv_step", "locked": true, "schema_version": 3, "solution": false, "task": false} tags=["illustration"]
+# %% locked figure_conv_step skip-at-grading
 _demo = np.random.default_rng(3)
 show_conv_step(np.round(_demo.standard_normal((3, 3)), 1), np.round(_demo.standard_normal((3, 3)), 1), b=0.5)
 plt.show()
@@ -233,7 +231,7 @@ plt.show()
 # `DeprecationWarning`) and NumPy 2.4 refuses it (`TypeError: only 0-dimensional arrays can be
 # converted to Python scalars`). Use `b.item()` or `float(np.squeeze(b))` to read its value.
 
-# %% nbgrader={"grade": false, "grade_id": "conv_single_step", "locked": false, "schema_version": 3, "solution": true, "task": false}
+# %% answer conv_single_step
 def conv_single_step(a_slice_prev, W, b):
     """
     Apply one filter to one window of the previous layer's activations.
@@ -261,7 +259,7 @@ def conv_single_step(a_slice_prev, W, b):
     return Z
 
 
-# %% nbgrader={"grade": true, "grade_id": "test_conv_single_step_published", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# %% test conv_single_step published points=1
 # Public test of conv_single_step with the published numbers (1 point)
 @public_test("conv_single_step")
 def _():
@@ -277,9 +275,8 @@ def _():
     expect_close("conv_single_step", "Z", Z, -6.999089450680221,
                  hint="multiply entry by entry, sum over all three axes, then add the bias once")
 
-# %% nbgrader={"grade": true, "grade_id": "test_conv_single_step_returns_scalar", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# %% test conv_single_step returns_scalar points=1 hidden
 # Hidden test of conv_single_step (1 point): the result is one real number, whatever the shapes.
-### BEGIN HIDDEN TESTS
 _rng = np.random.default_rng(81733)
 for _f, _c in [(2, 5), (3, 1), (1, 1)]:
     _Z = conv_single_step(_rng.standard_normal((_f, _f, _c)), _rng.standard_normal((_f, _f, _c)),
@@ -287,11 +284,9 @@ for _f, _c in [(2, 5), (3, 1), (1, 1)]:
     check(not isinstance(_Z, (bool, np.bool_)) and np.ndim(_Z) == 0 and np.isrealobj(_Z),
           f"conv_single_step with a {_f} x {_f} x {_c} window: the result must be a single real "
           "number, not an array (add the bias with b.item())")
-### END HIDDEN TESTS
 
-# %% nbgrader={"grade": true, "grade_id": "test_conv_single_step_fresh_inputs", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# %% test conv_single_step fresh_inputs points=1 hidden
 # Hidden tests of conv_single_step (1 point): new windows, filters and biases.
-### BEGIN HIDDEN TESTS
 _rng = np.random.default_rng(92117)
 for _f, _c, _dtype, _case in [(2, 5, np.float64, "2 x 2 x 5 window"),
                               (3, 1, np.float64, "3 x 3 window with one channel"),
@@ -301,7 +296,7 @@ for _f, _c, _dtype, _case in [(2, 5, np.float64, "2 x 2 x 5 window"),
     _W = _rng.standard_normal((_f, _f, _c)).astype(_dtype)
     _b = (_rng.standard_normal((1, 1, 1)) - 2.0).astype(_dtype)
     _expected = np.sum(_a.astype(np.float64) * _W) + float(_b.reshape(()))
-    _tol = 1e-4 if _dtype == np.float32 else 1e-7
+    _tol = grading.tolerance(_dtype)
     _Z = conv_single_step(_a, _W, _b)
     try:
         _value = float(np.reshape(np.asarray(_Z, dtype=float), -1)[0]) if np.size(_Z) == 1 else None
@@ -310,7 +305,6 @@ for _f, _c, _dtype, _case in [(2, 5, np.float64, "2 x 2 x 5 window"),
     check(_value is not None and np.isclose(_value, _expected, rtol=_tol, atol=_tol),
           f"conv_single_step, {_case}: the value is wrong. Multiply entry by entry, sum over "
           "all three axes, then add the bias once")
-### END HIDDEN TESTS
 
 # %% [markdown]
 # ### 3.3 - The forward pass over a batch
@@ -332,7 +326,7 @@ for _f, _c, _dtype, _case in [(2, 5, np.float64, "2 x 2 x 5 window"),
 # 5 x 5 padded by 1 (so 7 x 7), a 3 x 3 filter and stride 2: the window of output row 1,
 # column 2.
 
-# %% nbgrader={"grade": false, "grade_id": "figure_window_corners", "locked": true, "schema_version": 3, "solution": false, "task": false} tags=["illustration"]
+# %% locked figure_window_corners skip-at-grading
 show_window_corners(n_H_prev=5, n_W_prev=5, f=3, stride=2, h=1, w=2, pad=1)
 plt.show()
 
@@ -349,7 +343,7 @@ plt.show()
 # `(n_H_prev - f + 2 * pad) // stride + 1` computes it exactly. Height and width have their
 # own formula: inputs are not always square.
 
-# %% nbgrader={"grade": false, "grade_id": "figure_output_sizes", "locked": true, "schema_version": 3, "solution": false, "task": false} tags=["illustration"]
+# %% locked figure_output_sizes skip-at-grading
 show_conv_output_sizes(n_H_prev=6, f=3, pad=1, stride=2)
 plt.show()
 
@@ -378,7 +372,7 @@ plt.show()
 # - Draw a small case on paper, for example an 8 x 8 input, `f = 4` and `stride = 4`: the
 #   output is 2 x 2, and the four windows start at rows and columns 0 and 4.
 
-# %% nbgrader={"grade": false, "grade_id": "conv_forward", "locked": false, "schema_version": 3, "solution": true, "task": false}
+# %% answer conv_forward
 def conv_forward(A_prev, W, b, hparameters):
     """
     Forward pass of a convolutional layer over a batch.
@@ -444,7 +438,7 @@ def conv_forward(A_prev, W, b, hparameters):
     return Z, cache
 
 
-# %% nbgrader={"grade": true, "grade_id": "test_conv_forward_published", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# %% test conv_forward published points=2
 # Public test of conv_forward with the published numbers (2 points): the output Z
 @public_test("conv_forward", part="Z", uses=["zero_pad", "conv_single_step"], last=False)
 def _():
@@ -468,7 +462,7 @@ def _():
                   8.25132576, 2.31329639, 13.00689405, 2.34576051],
                  hint="filter c uses W[:, :, :, c] and b[:, :, :, c]")
 
-# %% nbgrader={"grade": true, "grade_id": "test_conv_forward_published_cache", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# %% test conv_forward published_cache points=1
 # Public test of conv_forward with the published numbers (1 point): the cache
 @public_test("conv_forward", part="the cache", uses=["zero_pad", "conv_single_step"])
 def _():
@@ -488,62 +482,37 @@ def _():
     expect_equal("conv_forward", "the hyperparameters in the cache", cache_conv[3] == hparameters, True,
                  hint="the last entry of the cache is hparameters")
 
-# %% nbgrader={"grade": true, "grade_id": "test_conv_forward_output_shape", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# %% test conv_forward output_shape points=2 hidden
 # Hidden tests of conv_forward (2 points): the output shape for non-square inputs, strides
 # that do not divide evenly, no padding, and padding wider than the filter.
-### BEGIN HIDDEN TESTS
-def _conv_reference(A, W, b, stride, pad):
-    """Plain reference: one matrix product per kernel offset over strided views."""
-    A = np.pad(np.asarray(A, dtype=np.float64), ((0, 0), (pad, pad), (pad, pad), (0, 0)))
-    f = W.shape[0]
-    n_H = (A.shape[1] - f) // stride + 1
-    n_W = (A.shape[2] - f) // stride + 1
-    Z = np.zeros((A.shape[0], n_H, n_W, W.shape[3]))
-    for di in range(f):
-        for dj in range(f):
-            Z += A[:, di:di + stride * (n_H - 1) + 1:stride, dj:dj + stride * (n_W - 1) + 1:stride, :] @ W[di, dj]
-    return Z + np.asarray(b, dtype=np.float64).reshape(1, 1, 1, -1)
-
-_CONV_CASES = [  # (A_prev shape, f, n_C, stride, pad, dtype, description)
-    ((2, 8, 5, 3), 3, 2, 2, 0, np.float64, "8 x 5 input, f = 3, stride 2, no padding"),
-    ((1, 6, 9, 2), 2, 3, 3, 1, np.float64, "6 x 9 input, f = 2, stride 3, pad 1"),
-    ((1, 4, 3, 1), 2, 1, 1, 3, np.float64, "4 x 3 input with one channel, pad 3 wider than the filter"),
-    ((2, 9, 7, 2), 2, 4, 3, 0, np.float64, "9 x 7 input, stride 3 larger than the filter f = 2"),
-    ((1, 5, 6, 3), 3, 2, 1, 1, np.float32, "float32 5 x 6 input, stride 1, pad 1"),
-]
 _rng = np.random.default_rng(11113)
-for _shape, _f, _nc, _s, _p, _dtype, _case in _CONV_CASES:
+for _shape, _f, _nc, _s, _p, _dtype, _case in grading.CONV_CASES:
     _A = _rng.standard_normal(_shape).astype(_dtype)
     _W = _rng.standard_normal((_f, _f, _shape[3], _nc)).astype(_dtype)
     _b = _rng.standard_normal((1, 1, 1, _nc)).astype(_dtype)
     _result = conv_forward(_A, _W, _b, {"stride": _s, "pad": _p})
     check(isinstance(_result, (tuple, list)) and len(_result) == 2,
           "conv_forward must return a pair (Z, cache)")
-    _expected_shape = (_shape[0], (_shape[1] - _f + 2 * _p) // _s + 1, (_shape[2] - _f + 2 * _p) // _s + 1, _nc)
+    _expected_shape = (_shape[0], grading.output_size(_shape[1], _f, _s, _p), grading.output_size(_shape[2], _f, _s, _p),
+                       _nc)
     check(np.shape(_result[0]) == _expected_shape,
           f"conv_forward, {_case}: the shape of Z is wrong. Use the floor formula for the height "
           "and for the width separately")
-### END HIDDEN TESTS
 
-# %% nbgrader={"grade": true, "grade_id": "test_conv_forward_fresh_inputs", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# %% test conv_forward fresh_inputs points=1 hidden
 # Hidden tests of conv_forward (1 point): the values of Z on new inputs.
-### BEGIN HIDDEN TESTS
 _rng = np.random.default_rng(22229)
-for _shape, _f, _nc, _s, _p, _dtype, _case in _CONV_CASES:
+for _shape, _f, _nc, _s, _p, _dtype, _case in grading.CONV_CASES:
     _A = _rng.standard_normal(_shape).astype(_dtype)
     _W = _rng.standard_normal((_f, _f, _shape[3], _nc)).astype(_dtype)
     _b = (3.0 * _rng.standard_normal((1, 1, 1, _nc))).astype(_dtype)
     _result = conv_forward(_A, _W, _b, {"stride": _s, "pad": _p})
     check(isinstance(_result, (tuple, list)) and len(_result) == 2,
           "conv_forward must return a pair (Z, cache)")
-    _tol = 1e-4 if _dtype == np.float32 else 1e-7
-    check_close_quietly(_result[0], _conv_reference(_A, _W, _b, _s, _p), f"conv_forward, {_case}",
-                        rtol=_tol, atol=_tol)
-### END HIDDEN TESTS
+    grading.check_close(_result[0], grading.conv(_A, _W, _b, _s, _p), f"conv_forward, {_case}", _dtype)
 
-# %% nbgrader={"grade": true, "grade_id": "test_conv_forward_cache", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# %% test conv_forward cache points=1 hidden
 # Hidden test of conv_forward (1 point): the cache is (A_prev, W, b, hparameters).
-### BEGIN HIDDEN TESTS
 _rng = np.random.default_rng(33331)
 _A = _rng.standard_normal((2, 5, 4, 3))
 _W = _rng.standard_normal((2, 2, 3, 2))
@@ -558,11 +527,9 @@ for _got, _want, _name in zip(_cache[:3], (_A, _W, _b), ("A_prev (unpadded)", "W
     check_close_quietly(_got, _want, f"conv_forward: the cache entry {_name}")
 check(isinstance(_cache[3], dict) and _cache[3].get("stride") == 2 and _cache[3].get("pad") == 1,
       "conv_forward: the last cache entry must be the hparameters dictionary")
-### END HIDDEN TESTS
 
-# %% nbgrader={"grade": true, "grade_id": "test_conv_forward_edge_shapes", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# %% test conv_forward edge_shapes points=1 hidden
 # Hidden tests of conv_forward (1 point): 1 x 1 filters, and filters as tall or as wide as the input.
-### BEGIN HIDDEN TESTS
 _rng = np.random.default_rng(24683)
 for _shape, _f, _nc, _s, _p, _dtype, _case in [
         ((2, 4, 5, 3), 1, 2, 1, 0, np.float64, "a 1 x 1 filter"),
@@ -575,10 +542,7 @@ for _shape, _f, _nc, _s, _p, _dtype, _case in [
     _result = conv_forward(_A, _W, _b, {"stride": _s, "pad": _p})
     check(isinstance(_result, (tuple, list)) and len(_result) == 2,
           "conv_forward must return a pair (Z, cache)")
-    _tol = 1e-4 if _dtype == np.float32 else 1e-7
-    check_close_quietly(_result[0], _conv_reference(_A, _W, _b, _s, _p), f"conv_forward, {_case}",
-                        rtol=_tol, atol=_tol)
-### END HIDDEN TESTS
+    grading.check_close(_result[0], grading.conv(_A, _W, _b, _s, _p), f"conv_forward, {_case}", _dtype)
 
 # %% [markdown]
 # ## 4 - Pooling layer
@@ -603,7 +567,7 @@ for _shape, _f, _nc, _s, _p, _dtype, _case in [
 # $$ n_H = \Big\lfloor \frac{n_{H_{prev}} - f}{stride} \Big\rfloor + 1 \qquad
 #    n_W = \Big\lfloor \frac{n_{W_{prev}} - f}{stride} \Big\rfloor + 1 \qquad n_C = n_{C_{prev}} $$
 
-# %% nbgrader={"grade": false, "grade_id": "figure_pooling", "locked": true, "schema_version": 3, "solution": false, "task": false} tags=["illustration"]
+# %% locked figure_pooling skip-at-grading
 show_pooling(np.arange(1.0, 17.0).reshape(4, 4) % 7, f=2, stride=2)
 plt.show()
 
@@ -620,7 +584,7 @@ plt.show()
 # If you are stuck, draw the published case: a 5 x 5 input with `f = 3` and stride 2 gives a
 # 2 x 2 output, whose windows start at rows and columns 0 and 2.
 
-# %% nbgrader={"grade": false, "grade_id": "pool_forward", "locked": false, "schema_version": 3, "solution": true, "task": false}
+# %% answer pool_forward
 def pool_forward(A_prev, hparameters, mode="max"):
     """
     Forward pass of a pooling layer over a batch.
@@ -668,7 +632,7 @@ def pool_forward(A_prev, hparameters, mode="max"):
     return A, cache
 
 
-# %% nbgrader={"grade": true, "grade_id": "test_pool_forward_published", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# %% test pool_forward published points=1
 # Public test of pool_forward with the published numbers (1 point)
 @public_test("pool_forward")
 def _():
@@ -699,39 +663,22 @@ def _():
                               "with stride 2 the window of output (h, w) starts at row h * stride and column "
                               "w * stride: check the window corners")
 
-# %% nbgrader={"grade": true, "grade_id": "test_pool_forward_output_shape", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# %% test pool_forward output_shape points=1 hidden
 # Hidden tests of pool_forward (1 point): output shapes for non-square inputs and uneven
 # strides.
-### BEGIN HIDDEN TESTS
-def _pool_reference(A, f, stride, mode):
-    """Plain reference: reduce over the f x f strided views."""
-    A = np.asarray(A, dtype=np.float64)
-    n_H = (A.shape[1] - f) // stride + 1
-    n_W = (A.shape[2] - f) // stride + 1
-    views = np.stack([A[:, di:di + stride * (n_H - 1) + 1:stride, dj:dj + stride * (n_W - 1) + 1:stride, :]
-                      for di in range(f) for dj in range(f)])
-    return views.max(axis=0) if mode == "max" else views.mean(axis=0)
-
-_POOL_CASES = [  # (A_prev shape, f, stride, dtype, description)
-    ((2, 7, 5, 3), 3, 1, np.float64, "7 x 5 input, overlapping windows f = 3, stride 1"),
-    ((1, 6, 8, 2), 2, 2, np.float64, "6 x 8 input, disjoint windows f = 2, stride 2"),
-    ((2, 9, 7, 1), 2, 3, np.float64, "9 x 7 input with one channel, stride 3 larger than f = 2"),
-    ((3, 8, 5, 4), 3, 2, np.float32, "float32 8 x 5 input, f = 3, stride 2"),
-]
 _rng = np.random.default_rng(44449)
-for _shape, _f, _s, _dtype, _case in _POOL_CASES:
+for _shape, _f, _s, _dtype, _case in grading.POOL_CASES:
     _A = _rng.standard_normal(_shape).astype(_dtype)
     for _mode in ("max", "average"):
         _result = pool_forward(_A, {"f": _f, "stride": _s}, mode=_mode)
         check(isinstance(_result, (tuple, list)) and len(_result) == 2, "pool_forward must return a pair (A, cache)")
-        check(np.shape(_result[0]) == (_shape[0], (_shape[1] - _f) // _s + 1, (_shape[2] - _f) // _s + 1, _shape[3]),
+        check(np.shape(_result[0]) == (_shape[0], grading.output_size(_shape[1], _f, _s),
+                                       grading.output_size(_shape[2], _f, _s), _shape[3]),
               f"pool_forward, {_case}, mode {_mode!r}: the shape of A is wrong. Use the floor formula "
               "without padding for the height and the width, and keep the channels")
-### END HIDDEN TESTS
 
-# %% nbgrader={"grade": true, "grade_id": "test_pool_forward_cache", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# %% test pool_forward cache points=1 hidden
 # Hidden test of pool_forward (1 point): the cache is (A_prev, hparameters).
-### BEGIN HIDDEN TESTS
 _A = np.random.default_rng(44453).standard_normal((2, 4, 6, 3))       # windows that fit exactly
 _result = pool_forward(_A, {"f": 2, "stride": 2}, mode="max")
 check(isinstance(_result, (tuple, list)) and len(_result) == 2, "pool_forward must return a pair (A, cache)")
@@ -741,33 +688,28 @@ check(isinstance(_cache, (tuple, list)) and len(_cache) == 2,
 check_close_quietly(_cache[0], _A, "pool_forward: the first cache entry must be A_prev")
 check(isinstance(_cache[1], dict) and _cache[1].get("f") == 2 and _cache[1].get("stride") == 2,
       "pool_forward: the second cache entry must be the hparameters dictionary")
-### END HIDDEN TESTS
 
-# %% nbgrader={"grade": true, "grade_id": "test_pool_forward_fresh_inputs", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# %% test pool_forward fresh_inputs points=1 hidden
 # Hidden tests of pool_forward (1 point): values in both modes, channel by channel, with
 # overlapping and disjoint windows; the default mode is "max".
-### BEGIN HIDDEN TESTS
 _rng = np.random.default_rng(55547)
-for _shape, _f, _s, _dtype, _case in _POOL_CASES:
+for _shape, _f, _s, _dtype, _case in grading.POOL_CASES:
     _scales = (10.0 ** np.arange(_shape[3])).reshape(1, 1, 1, -1)   # channels of very different sizes
     _A = (_rng.standard_normal(_shape) * _scales - 0.5).astype(_dtype)
-    _tol = 1e-4 if _dtype == np.float32 else 1e-7
     for _mode in ("max", "average"):
         _result = pool_forward(_A, {"f": _f, "stride": _s}, mode=_mode)
         check(isinstance(_result, (tuple, list)) and len(_result) == 2, "pool_forward must return a pair (A, cache)")
-        check_close_quietly(_result[0], _pool_reference(_A, _f, _s, _mode),
-                            f"pool_forward, {_case}, mode {_mode!r}", rtol=_tol, atol=_tol)
+        grading.check_close(_result[0], grading.pool(_A, _f, _s, _mode), f"pool_forward, {_case}, mode {_mode!r}",
+                            _dtype)
 _A = _rng.standard_normal((2, 4, 6, 2))
 _result = pool_forward(_A, {"f": 2, "stride": 2})
 check(isinstance(_result, (tuple, list)) and len(_result) == 2, "pool_forward must return a pair (A, cache)")
-check_close_quietly(_result[0], _pool_reference(_A, 2, 2, "max"),
+check_close_quietly(_result[0], grading.pool(_A, 2, 2, "max"),
                     "pool_forward called without a mode: the default mode must be max pooling")
-### END HIDDEN TESTS
 
-# %% nbgrader={"grade": true, "grade_id": "test_pool_forward_edge_shapes", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# %% test pool_forward edge_shapes points=1 hidden
 # Hidden tests of pool_forward (1 point): 1 x 1 windows, and windows as tall or as wide as the input,
 # in both modes.
-### BEGIN HIDDEN TESTS
 _rng = np.random.default_rng(66421)
 for _shape, _f, _s, _dtype, _case in [
         ((2, 4, 5, 2), 1, 1, np.float64, "a 1 x 1 window"),
@@ -775,13 +717,11 @@ for _shape, _f, _s, _dtype, _case in [
         ((2, 3, 6, 2), 3, 1, np.float64, "a window as tall as the input"),
         ((1, 4, 4, 1), 4, 2, np.float32, "a float32 window as large as the input")]:
     _A = _rng.standard_normal(_shape).astype(_dtype)
-    _tol = 1e-4 if _dtype == np.float32 else 1e-7
     for _mode in ("max", "average"):
         _result = pool_forward(_A, {"f": _f, "stride": _s}, mode=_mode)
         check(isinstance(_result, (tuple, list)) and len(_result) == 2, "pool_forward must return a pair (A, cache)")
-        check_close_quietly(_result[0], _pool_reference(_A, _f, _s, _mode),
-                            f"pool_forward, {_case}, mode {_mode!r}", rtol=_tol, atol=_tol)
-### END HIDDEN TESTS
+        grading.check_close(_result[0], grading.pool(_A, _f, _s, _mode), f"pool_forward, {_case}, mode {_mode!r}",
+                            _dtype)
 
 # %% [markdown]
 # ## 5 - Backpropagation in a convolutional network
@@ -845,7 +785,7 @@ for _shape, _f, _s, _dtype, _case in [
 # **Exercise 5 - `conv_backward`** (12 points: 6 for `dA_prev`, 4 for `dW`, 2 for `db`; each
 # gradient is tested on its own).
 
-# %% nbgrader={"grade": false, "grade_id": "conv_backward", "locked": false, "schema_version": 3, "solution": true, "task": false}
+# %% answer conv_backward
 def conv_backward(dZ, cache):
     """
     Backward pass of a convolutional layer.
@@ -903,7 +843,7 @@ def conv_backward(dZ, cache):
     return dA_prev, dW, db
 
 
-# %% nbgrader={"grade": true, "grade_id": "test_conv_backward_published", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# %% test conv_backward published points=1
 # Public test of conv_backward with the published numbers (1 point): dA_prev, with pad = 2
 # and with pad = 0
 @public_test("conv_backward", part="dA_prev", uses=["conv_forward", "zero_pad"], last=False,
@@ -930,7 +870,7 @@ def _():
         expect_close("conv_backward", f"dA_prev[1, 1, 1] (pad = {hparameters['pad']})", dA[1, 1, 1], entry,
                      hint="add W[:, :, :, c] * dZ[i, h, w, c] into the window at (h, w) only, with +=")
 
-# %% nbgrader={"grade": true, "grade_id": "test_conv_backward_published_dW", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# %% test conv_backward published_dW points=1
 # Public test of conv_backward with the published numbers (1 point): dW
 @public_test("conv_backward", part="dW", uses=["conv_forward", "zero_pad"], last=False)
 def _():
@@ -948,7 +888,7 @@ def _():
                  hint="dW[:, :, :, c] += a_slice * dZ[i, h, w, c], with a_slice cut from the padded input, "
                       "summed over all examples and positions")
 
-# %% nbgrader={"grade": true, "grade_id": "test_conv_backward_published_db", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# %% test conv_backward published_db points=1
 # Public test of conv_backward with the published numbers (1 point): db
 @public_test("conv_backward", part="db", uses=["conv_forward", "zero_pad"])
 def _():
@@ -965,116 +905,38 @@ def _():
     expect_close("conv_backward", "the mean of db", np.mean(db), 7.839232564616838,
                  hint="db[:, :, :, c] adds up dZ[i, h, w, c] over all examples and positions: a sum, not a mean")
 
-# %% nbgrader={"grade": true, "grade_id": "test_conv_backward_dA_prev", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# %% test conv_backward dA_prev points=2 hidden
 # Hidden tests of conv_backward (2 points): dA_prev on new inputs with padding, uneven strides
 # and non-square shapes, and a numerical gradient check.
-### BEGIN HIDDEN TESTS
-def _conv_backward_reference(dZ, A, W, stride, pad):
-    """Plain reference: one matrix product per kernel offset over strided views."""
-    A = np.asarray(A, dtype=np.float64)
-    dZ = np.asarray(dZ, dtype=np.float64)
-    A_pad = np.pad(A, ((0, 0), (pad, pad), (pad, pad), (0, 0)))
-    dA_pad = np.zeros_like(A_pad)
-    dW = np.zeros(W.shape)
-    f, n_H, n_W = W.shape[0], dZ.shape[1], dZ.shape[2]
-    for di in range(f):
-        for dj in range(f):
-            rows = slice(di, di + stride * (n_H - 1) + 1, stride)
-            cols = slice(dj, dj + stride * (n_W - 1) + 1, stride)
-            dA_pad[:, rows, cols, :] += dZ @ np.asarray(W[di, dj], dtype=np.float64).T
-            dW[di, dj] = np.tensordot(A_pad[:, rows, cols, :], dZ, axes=([0, 1, 2], [0, 1, 2]))
-    db = dZ.sum(axis=(0, 1, 2)).reshape(1, 1, 1, -1)
-    return dA_pad[:, pad:pad + A.shape[1], pad:pad + A.shape[2], :], dW, db
+grading.check_conv_backward(conv_backward, grading.CONV_BACKWARD_CASES, seed=66653, name="dA_prev")
+grading.gradient_check_conv_backward(conv_backward, seed=88867, name="dA_prev")
 
-_CONV_BACKWARD_CASES = [  # (A_prev shape, f, n_C, stride, pad, dtype, description)
-    ((2, 7, 5, 3), 3, 2, 2, 1, np.float64, "7 x 5 input, f = 3, stride 2, pad 1"),
-    ((1, 6, 9, 2), 2, 3, 3, 2, np.float64, "6 x 9 input, stride 3 larger than f = 2, pad 2"),
-    ((2, 4, 3, 1), 2, 1, 1, 3, np.float64, "one channel, pad 3 wider than the filter"),
-    ((2, 5, 6, 3), 3, 2, 1, 1, np.float32, "float32 5 x 6 input, stride 1, pad 1"),
-]
-_GRADIENT_NAMES = ("dA_prev", "dW", "db")
-
-def _check_conv_backward(cases, seed, name):
-    """Compare one of the three gradients with the plain reference."""
-    k = _GRADIENT_NAMES.index(name)
-    rng = np.random.default_rng(seed)
-    for shape, f, n_C, stride, pad, dtype, case in cases:
-        A = rng.standard_normal(shape).astype(dtype)
-        W = rng.standard_normal((f, f, shape[3], n_C)).astype(dtype)
-        b = rng.standard_normal((1, 1, 1, n_C)).astype(dtype)
-        hp = {"stride": stride, "pad": pad}
-        n_H = (shape[1] - f + 2 * pad) // stride + 1
-        n_W = (shape[2] - f + 2 * pad) // stride + 1
-        dZ = rng.standard_normal((shape[0], n_H, n_W, n_C)).astype(dtype)
-        result = conv_backward(dZ, (A, W, b, hp))
-        check(isinstance(result, (tuple, list)) and len(result) == 3,
-              "conv_backward must return the triple (dA_prev, dW, db)")
-        tol = 1e-4 if dtype == np.float32 else 1e-7
-        check_close_quietly(result[k], _conv_backward_reference(dZ, A, W, stride, pad)[k],
-                            f"conv_backward, {case}: {name}", rtol=tol, atol=tol)
-
-def _gradient_check_conv_backward(seed, name):
-    """For the loss sum(Z * dZ), directional derivatives along random directions match one gradient."""
-    k = _GRADIENT_NAMES.index(name)
-    rng = np.random.default_rng(seed)
-    for shape, f, nc, s, p, case in [((2, 5, 6, 2), 3, 3, 2, 1, "stride 2, pad 1"),
-                                     ((1, 4, 5, 3), 2, 2, 1, 2, "stride 1, pad 2")]:
-        A = rng.standard_normal(shape)
-        W = rng.standard_normal((f, f, shape[3], nc))
-        b = rng.standard_normal((1, 1, 1, nc))
-        dZ = rng.standard_normal(_conv_reference(A, W, b, s, p).shape)
-        result = conv_backward(dZ, (A, W, b, {"stride": s, "pad": p}))
-        check(isinstance(result, (tuple, list)) and len(result) == 3,
-              "conv_backward must return the triple (dA_prev, dW, db)")
-        loss = [lambda X: np.sum(_conv_reference(X, W, b, s, p) * dZ),
-                lambda X: np.sum(_conv_reference(A, X, b, s, p) * dZ),
-                lambda X: np.sum(_conv_reference(A, W, X, s, p) * dZ)][k]
-        x, grad = (A, W, b)[k], result[k]
-        check(np.shape(grad) == np.shape(x), f"conv_backward, {case}: {name} has the wrong shape")
-        for _ in range(3):
-            v = rng.standard_normal(x.shape)
-            check(np.isclose(np.sum(np.asarray(grad, dtype=float) * v), directional_derivative(loss, x, v),
-                             rtol=1e-5, atol=1e-6),
-                  f"conv_backward, {case}: {name} does not match the numerical gradient")
-
-_check_conv_backward(_CONV_BACKWARD_CASES, seed=66653, name="dA_prev")
-_gradient_check_conv_backward(seed=88867, name="dA_prev")
-### END HIDDEN TESTS
-
-# %% nbgrader={"grade": true, "grade_id": "test_conv_backward_no_padding", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# %% test conv_backward no_padding points=2 hidden
 # Hidden tests of conv_backward (2 points): dA_prev without padding, pad = 0.
-### BEGIN HIDDEN TESTS
-_check_conv_backward([
+grading.check_conv_backward(conv_backward, [
     ((2, 6, 5, 2), 3, 2, 1, 0, np.float64, "pad = 0, stride 1"),
     ((1, 8, 7, 3), 2, 2, 3, 0, np.float64, "pad = 0, stride 3"),
 ], seed=77761, name="dA_prev")
-### END HIDDEN TESTS
 
-# %% nbgrader={"grade": true, "grade_id": "test_conv_backward_dW", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# %% test conv_backward dW points=3 hidden
 # Hidden tests of conv_backward (3 points): dW on new inputs, and a numerical gradient check.
-### BEGIN HIDDEN TESTS
-_check_conv_backward(_CONV_BACKWARD_CASES, seed=66659, name="dW")
-_gradient_check_conv_backward(seed=88873, name="dW")
-### END HIDDEN TESTS
+grading.check_conv_backward(conv_backward, grading.CONV_BACKWARD_CASES, seed=66659, name="dW")
+grading.gradient_check_conv_backward(conv_backward, seed=88873, name="dW")
 
-# %% nbgrader={"grade": true, "grade_id": "test_conv_backward_db", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# %% test conv_backward db points=1 hidden
 # Hidden tests of conv_backward (1 point): db on new inputs, and a numerical gradient check.
-### BEGIN HIDDEN TESTS
-_check_conv_backward(_CONV_BACKWARD_CASES, seed=66661, name="db")
-_gradient_check_conv_backward(seed=88879, name="db")
-### END HIDDEN TESTS
+grading.check_conv_backward(conv_backward, grading.CONV_BACKWARD_CASES, seed=66661, name="db")
+grading.gradient_check_conv_backward(conv_backward, seed=88879, name="db")
 
-# %% nbgrader={"grade": true, "grade_id": "test_conv_backward_edge_shapes", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# %% test conv_backward edge_shapes points=1 hidden
 # Hidden tests of conv_backward (1 point): dA_prev with 1 x 1 filters, and filters as tall or as wide as
 # the input.
-### BEGIN HIDDEN TESTS
-_check_conv_backward([  # padded: pad = 0 has its own test cell
+grading.check_conv_backward(conv_backward, [  # padded: pad = 0 has its own test cell
     ((2, 4, 5, 3), 1, 2, 1, 1, np.float64, "a 1 x 1 filter, pad 1"),
     ((1, 5, 3, 2), 1, 3, 2, 2, np.float64, "a 1 x 1 filter, stride 2, pad 2"),
     ((2, 3, 5, 2), 3, 2, 1, 1, np.float64, "a filter as tall as the input, pad 1"),
     ((1, 4, 4, 1), 4, 1, 1, 1, np.float32, "a float32 filter as large as the input, pad 1"),
 ], seed=35797, name="dA_prev")
-### END HIDDEN TESTS
 
 # %% [markdown]
 # ### 5.2 - Backward pass of the pooling layer
@@ -1100,7 +962,7 @@ _check_conv_backward([  # padded: pad = 0 has its own test cell
 #
 # **Exercise 6 - `create_mask_from_window`** (2 points).
 
-# %% nbgrader={"grade": false, "grade_id": "create_mask_from_window", "locked": false, "schema_version": 3, "solution": true, "task": false}
+# %% answer create_mask_from_window
 def create_mask_from_window(x):
     """
     Mark the position of the maximum of a window.
@@ -1119,7 +981,7 @@ def create_mask_from_window(x):
     return mask
 
 
-# %% nbgrader={"grade": true, "grade_id": "test_create_mask_from_window_published", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# %% test create_mask_from_window published points=1
 # Public test of create_mask_from_window with the published numbers (1 point)
 @public_test("create_mask_from_window")
 def _():
@@ -1139,10 +1001,9 @@ def _():
                  [[False, True, False], [False, False, False]],
                  hint="only the maximum itself is True, however close the other entries come: x == np.max(x)")
 
-# %% nbgrader={"grade": true, "grade_id": "test_create_mask_from_window_fresh_inputs", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# %% test create_mask_from_window fresh_inputs points=1 hidden
 # Hidden tests of create_mask_from_window (1 point): other window shapes and values, with
 # entries just below the maximum, negative windows and equal entries.
-### BEGIN HIDDEN TESTS
 _rng = np.random.default_rng(99901)
 for _shape, _where, _offset, _dtype, _case in [
         ((3, 4), (2, 1), 0.0, np.float64, "a 3 x 4 window with its maximum in the last row"),
@@ -1168,7 +1029,6 @@ for _shape, _where, _offset, _dtype, _case in [
           f"create_mask_from_window, {_case}: the mask must hold True/False (or 1/0) only")
     check(np.array_equal(_m.astype(bool), _x == _x.max()),
           f"create_mask_from_window, {_case}: the mask must be True exactly where the window holds its maximum")
-### END HIDDEN TESTS
 
 # %% [markdown]
 # #### 5.2.2 - Average pooling: distributing a value
@@ -1183,7 +1043,7 @@ for _shape, _where, _offset, _dtype, _case in [
 #
 # **Exercise 7 - `distribute_value`** (2 points). `np.full` or `np.ones` will help.
 
-# %% nbgrader={"grade": false, "grade_id": "distribute_value", "locked": false, "schema_version": 3, "solution": true, "task": false}
+# %% answer distribute_value
 def distribute_value(dz, shape):
     """
     Share a gradient equally over a window.
@@ -1209,7 +1069,7 @@ def distribute_value(dz, shape):
     return a
 
 
-# %% nbgrader={"grade": true, "grade_id": "test_distribute_value_published", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# %% test distribute_value published points=1
 # Public test of distribute_value with the published numbers (1 point)
 @public_test("distribute_value")
 def _():
@@ -1220,9 +1080,8 @@ def _():
     expect_close("distribute_value", "a", a, [[0.5, 0.5], [0.5, 0.5]],
                  hint="each of the n_rows * n_cols entries gets dz / (n_rows * n_cols)")
 
-# %% nbgrader={"grade": true, "grade_id": "test_distribute_value_fresh_inputs", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# %% test distribute_value fresh_inputs points=1 hidden
 # Hidden tests of distribute_value (1 point): other shapes and values.
-### BEGIN HIDDEN TESTS
 for _dz, _shape, _case in [(3.0, (2, 3), "a 2 x 3 window"),
                            (-1.5, (1, 1), "a 1 x 1 window"),
                            (7, (3, 3), "an integer gradient over a 3 x 3 window"),
@@ -1230,7 +1089,6 @@ for _dz, _shape, _case in [(3.0, (2, 3), "a 2 x 3 window"),
     _a = distribute_value(_dz, _shape)
     check(np.shape(_a) == _shape, f"distribute_value, {_case}: the result must have the given shape")
     check_close_quietly(_a, np.full(_shape, _dz / (_shape[0] * _shape[1])), f"distribute_value, {_case}")
-### END HIDDEN TESTS
 
 # %% [markdown]
 # #### 5.2.3 - Putting it together: `pool_backward`
@@ -1255,7 +1113,7 @@ for _dz, _shape, _case in [(3.0, (2, 3), "a 2 x 3 window"),
 #
 # **Exercise 8 - `pool_backward`** (8 points).
 
-# %% nbgrader={"grade": false, "grade_id": "pool_backward", "locked": false, "schema_version": 3, "solution": true, "task": false}
+# %% answer pool_backward
 def pool_backward(dA, cache, mode="max"):
     """
     Backward pass of a pooling layer.
@@ -1309,7 +1167,7 @@ def pool_backward(dA, cache, mode="max"):
     return dA_prev
 
 
-# %% nbgrader={"grade": true, "grade_id": "test_pool_backward_published", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# %% test pool_backward published points=2
 # Public test of pool_backward with the published numbers (2 points)
 @public_test("pool_backward", uses=["pool_forward", "create_mask_from_window", "distribute_value"])
 def _():
@@ -1330,89 +1188,52 @@ def _():
                      hint="max: add mask * dA[i, h, w, c] into the window; average: add "
                           "distribute_value(dA[i, h, w, c], (f, f)); overlapping windows need +=")
 
-# %% nbgrader={"grade": true, "grade_id": "test_pool_backward_stride", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# %% test pool_backward stride points=2 hidden
 # Hidden tests of pool_backward (2 points): strides 2 and 3 (windows that do not overlap),
 # in both modes.
-### BEGIN HIDDEN TESTS
-def _pool_backward_reference(dA, A, f, stride, mode):
-    """Plain reference: route the gradient through the f x f strided views."""
-    A = np.asarray(A, dtype=np.float64)
-    dA = np.asarray(dA, dtype=np.float64)
-    n_H, n_W = dA.shape[1], dA.shape[2]
-    out = _pool_reference(A, f, stride, "max")
-    dA_prev = np.zeros_like(A)
-    for di in range(f):
-        for dj in range(f):
-            rows = slice(di, di + stride * (n_H - 1) + 1, stride)
-            cols = slice(dj, dj + stride * (n_W - 1) + 1, stride)
-            if mode == "max":
-                dA_prev[:, rows, cols, :] += dA * (A[:, rows, cols, :] == out)
-            else:
-                dA_prev[:, rows, cols, :] += dA / (f * f)
-    return dA_prev
-
-def _check_pool_backward(cases, seed):
-    rng = np.random.default_rng(seed)
-    for shape, f, stride, dtype, case in cases:
-        A = rng.standard_normal(shape).astype(dtype)      # continuous values: no ties
-        n_H, n_W = (shape[1] - f) // stride + 1, (shape[2] - f) // stride + 1
-        dA = rng.standard_normal((shape[0], n_H, n_W, shape[3])).astype(dtype)
-        tol = 1e-4 if dtype == np.float32 else 1e-7
-        for mode in ("max", "average"):
-            got = pool_backward(dA, (A, {"f": f, "stride": stride}), mode=mode)
-            check_close_quietly(got, _pool_backward_reference(dA, A, f, stride, mode),
-                                f"pool_backward, {case}, mode {mode!r}", rtol=tol, atol=tol)
-
-_check_pool_backward([
+grading.check_pool_backward(pool_backward, [
     ((2, 6, 8, 2), 2, 2, np.float64, "f = 2, stride 2, 6 x 8 input"),
     ((1, 9, 7, 3), 2, 3, np.float64, "stride 3 larger than f = 2"),
     ((1, 7, 9, 2), 3, 3, np.float64, "f = 3, stride 3, 7 x 9 input"),
 ], seed=12347)
-### END HIDDEN TESTS
 
-# %% nbgrader={"grade": true, "grade_id": "test_pool_backward_fresh_inputs", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# %% test pool_backward fresh_inputs points=2 hidden
 # Hidden tests of pool_backward (2 points): overlapping windows, one example, one channel,
 # float32 inputs.
-### BEGIN HIDDEN TESTS
-_check_pool_backward([
+grading.check_pool_backward(pool_backward, [
     ((2, 5, 6, 2), 3, 1, np.float64, "overlapping windows, f = 3, stride 1"),
     ((1, 4, 4, 1), 2, 1, np.float64, "one example with one channel, stride 1"),
     ((1, 7, 6, 2), 3, 2, np.float64, "overlapping windows, f = 3, stride 2"),
     ((2, 5, 4, 2), 2, 1, np.float32, "float32 input, stride 1"),
 ], seed=23459)
-### END HIDDEN TESTS
 
-# %% nbgrader={"grade": true, "grade_id": "test_pool_backward_gradient_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# %% test pool_backward gradient_check points=1 hidden
 # Hidden tests of pool_backward (1 point): numerical gradient checks of the loss
 # sum(A * dA) along random directions, in both modes.
-### BEGIN HIDDEN TESTS
 _rng = np.random.default_rng(34567)
 for _shape, _f, _s, _case in [((1, 5, 6, 2), 2, 1, "f = 2, stride 1"), ((1, 7, 5, 2), 3, 2, "f = 3, stride 2")]:
     _A = _rng.standard_normal(_shape)
-    _out = _pool_reference(_A, _f, _s, "max")
+    _out = grading.pool(_A, _f, _s, "max")
     _dA = _rng.standard_normal(_out.shape)
     for _mode in ("max", "average"):
         _grad = pool_backward(_dA, (_A, {"f": _f, "stride": _s}), mode=_mode)
         check(np.shape(_grad) == _A.shape, f"pool_backward, {_case}, mode {_mode!r}: dA_prev has the wrong shape")
-        _loss = lambda X: np.sum(_pool_reference(X, _f, _s, _mode) * _dA)
+        _loss = lambda X: np.sum(grading.pool(X, _f, _s, _mode) * _dA)
         for _ in range(3):
             _v = _rng.standard_normal(_A.shape)
             check(np.isclose(np.sum(np.asarray(_grad, dtype=float) * _v), directional_derivative(_loss, _A, _v, eps=1e-7),
                              rtol=1e-4, atol=1e-6),
                   f"pool_backward, {_case}, mode {_mode!r}: dA_prev does not match the numerical gradient")
-### END HIDDEN TESTS
 
-# %% nbgrader={"grade": true, "grade_id": "test_pool_backward_edge_shapes", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+# %% test pool_backward edge_shapes points=1 hidden
 # Hidden tests of pool_backward (1 point): 1 x 1 windows, and windows as tall or as wide as the input,
 # in both modes.
-### BEGIN HIDDEN TESTS
-_check_pool_backward([
+grading.check_pool_backward(pool_backward, [
     ((2, 4, 5, 2), 1, 1, np.float64, "a 1 x 1 window"),
     ((1, 5, 4, 3), 1, 2, np.float64, "a 1 x 1 window, stride 2"),
     ((2, 3, 6, 2), 3, 1, np.float64, "a window as tall as the input"),
     ((1, 4, 4, 1), 4, 2, np.float32, "a float32 window as large as the input"),
 ], seed=47809)
-### END HIDDEN TESTS
 
 # %% [markdown]
 # ## What you built

@@ -111,6 +111,43 @@ for path in paths:
         break
 '''
 
+# The grader-only files (notebooks/<a>/grading.py with the references, audit_spec.py, the source
+# notebook): where the kit's own package says the course is, or the usual places; open, run, import.
+READ_GRADER_FILES = '''
+import os, sys, json
+import coursekit
+kit = os.path.dirname(os.path.dirname(os.path.abspath(coursekit.__path__[0] + "/x")))
+for root in [kit, "/sandbox/kit", "../..", "../../..", "/work/main", os.path.expanduser("~")]:
+    for folder in ("notebooks/cnn_layers", "source/cnn_layers"):
+        where = os.path.join(root, folder)
+        try:
+            namespace = {"__name__": "grading"}
+            exec(open(os.path.join(where, "grading.py")).read(), namespace)
+            found = namespace["conv"](A_prev, W, b, stride, pad)
+            break
+        except Exception:
+            pass
+        try:
+            sys.path.insert(0, where)
+            import grading
+            found = grading.conv(A_prev, W, b, stride, pad)
+            break
+        except Exception:
+            pass
+        try:
+            namespace = {"np": np}
+            for cell in json.load(open(os.path.join(where, "cnn_layers.ipynb")))["cells"]:
+                source = "".join(cell["source"])
+                if "def conv_forward(" in source or "def zero_pad(" in source or "def conv_single_step(" in source:
+                    exec(source, namespace)
+            found = namespace["conv_forward"](A_prev, W, b, hparameters)[0]
+            break
+        except Exception:
+            pass
+    if found is not None:
+        break
+'''
+
 GRADER_MEMORY = '''
 import os, re
 for pid in os.listdir("/proc"):
@@ -155,6 +192,7 @@ found = np.zeros((m, n_H, n_W, n_C)).view(Liar)
     Attack("read_callers_frames", "cheat", cheat(FRAMES), expect="control"),
     Attack("scan_memory_for_expected_values", "cheat", cheat(GC_SCAN), expect="control"),
     Attack("read_instructor_files", "cheat", cheat(READ_FILES), expect="control"),
+    Attack("read_the_grader_only_module", "cheat", cheat(READ_GRADER_FILES), expect="control"),
     Attack("read_grader_memory_and_environment", "cheat", cheat(GRADER_MEMORY), expect="control"),
     Attack("forge_protocol_messages", "cheat", cheat(FORGE_MESSAGES), expect="control"),
     Attack("print_a_partial_credit_score", "cheat", cheat('print(1.0); import sys; sys.stderr.write("1.0")'),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -20,7 +21,7 @@ from coursekit.preprocessors import SandboxedExecute
 from coursekit.samples import make_submission
 from coursekit.scores import table
 from tests.attacks.attacks import ATTACKS
-from tests.conftest import REPO, run
+from tests.conftest import REPO, grader_only_lines, run
 
 FULL = [2, 3, 8, 5, 12, 2, 2, 8]
 CANARIES = {"aaa_canary": {}, "zzz_canary": {           # graded before and after every attacker
@@ -251,7 +252,8 @@ def test_feedback_of_attackers_shows_messages_not_hidden_tests(feedback):
     leaked = course / "feedback" / "links_to_instructor_files" / "cnn_layers"
     assert sorted(p.name for p in leaked.iterdir()) == ["checks.py", "cnn_figures.py", "cnn_layers.html"]
     assert "values wrong at some positions" in page
-    assert "BEGIN HIDDEN TESTS" not in page and "_conv_reference" not in page
+    assert "BEGIN HIDDEN TESTS" not in page and not re.search(r"\bgrading\.\w", page)
+    assert not [line for line in grader_only_lines("cnn_layers") if line in page]
     assert not (REPO / "feedback" / "control_wrong_conv_forward").exists()
 
 

@@ -8,9 +8,9 @@ import nbformat
 import pytest
 
 from coursekit.assignment import Assignment, nbgrader_meta
-from coursekit.build import notebook_from_text, shared_modules
-from coursekit.course import assignments
-from tests.conftest import REPO, copy_course, fill_data_or_skip, run
+from coursekit.build import notebook_from_text
+from coursekit.course import GRADER_ONLY, Paths, assignments
+from tests.conftest import REPO, copy_course, fill_data_or_skip, grader_only_lines, run
 
 ASSIGNMENTS = assignments(REPO)
 
@@ -25,9 +25,13 @@ def test_source_notebook_is_built_from_its_text_twin(name):
     built = nbformat.writes(notebook_from_text(REPO / "notebooks" / name / f"{name}.py")) + "\n"
     assert (REPO / "source" / name / f"{name}.ipynb").read_text() == built, \
         "source/ is out of date: run `python -m coursekit build`"
-    for module in shared_modules(REPO):
+    modules = Paths(name, REPO).modules
+    assert {p.name for p in modules} >= {"checks.py"} and not {p.name for p in modules} & set(GRADER_ONLY)
+    for module in modules:
         assert (REPO / "source" / name / module.name).read_bytes() == module.read_bytes(), \
-            f"source/{name}/{module.name} differs from notebooks/shared/: run `python -m coursekit build`"
+            f"source/{name}/{module.name} differs from {module.relative_to(REPO)}: run `python -m coursekit build`"
+    assert set(files(REPO / "source" / name)) == {f"{name}.ipynb", *(p.name for p in modules)}, \
+        f"source/{name}/ holds files notebooks/ does not make: run `python -m coursekit build`"
 
 
 @pytest.mark.parametrize("name", ASSIGNMENTS)
@@ -112,6 +116,19 @@ def test_nothing_released_contains_a_solution_or_a_hidden_test(name):
         assert not leaked, f"{path} contains source-only lines: {leaked[:3]}"
 
 
+@pytest.mark.parametrize("name", [n for n in ASSIGNMENTS if (REPO / "notebooks" / n / "grading.py").exists()])
+def test_the_grader_only_module_is_never_released(name):
+    lines = grader_only_lines(name)
+    assert len(lines) > 20
+    for folder in ("source", "release", "solutions"):
+        for path, data in files(REPO / folder / name).items():
+            assert path != "grading.py", f"{folder}/{name}/grading.py exists"
+            text = data.decode("utf-8", "replace")
+            assert not [line for line in lines if line in text], f"{folder}/{name}/{path} holds lines of grading.py"
+            if folder != "source":
+                assert not re.search(r"\bgrading\.\w", text), f"{folder}/{name}/{path} calls the grader-only module"
+
+
 @pytest.mark.parametrize("name", ASSIGNMENTS)
 def test_every_graded_function_has_one_answer_cell_and_named_test_cells(name):
     nb = nbformat.read(REPO / "release" / name / f"{name}.ipynb", as_version=4)
@@ -132,6 +149,15 @@ def test_every_graded_function_has_one_answer_cell_and_named_test_cells(name):
 
 # Training the course's network takes minutes: here it only has to run (the benchmark
 # benchmarks/train_signs.py measures what it learns).
+# The grader-only module in a kernel, as an instructor runs the source notebook in Jupyter: its
+# reference solutions are the kernel's own functions.
+GRADING_IN_A_KERNEL = """
+from coursekit.assignment import load_grading
+class _Solutions:
+    def __getattr__(self, name):
+        return globals()[name]
+grading = load_grading({path!r}, {name!r}, _Solutions())
+"""
 SHORTENED = {"cnn_application": [("num_epochs=100", "num_epochs=2"), ("train_bigger_model = False", "train_bigger_model = True"),
                                  ("num_epochs=60", "num_epochs=1")]}
 
@@ -146,6 +172,8 @@ def test_source_notebook_runs_top_to_bottom_with_figures(name, monkeypatch):
     for cell in nb.cells:         # the whole notebook, but its training cut to two epochs
         for long, short in SHORTENED.get(name, []):
             cell.source = cell.source.replace(long, short)
+    nb.cells.insert(0, nbformat.v4.new_code_cell(GRADING_IN_A_KERNEL.format(
+        path=str(Paths(name, REPO).grading), name=name)))         # what the hidden tests call `grading`
     NotebookClient(nb, timeout=600, kernel_name="python3",
                    resources={"metadata": {"path": str(REPO / "source" / name)}}).execute()
     errors = [(nbgrader_meta(c).get("grade_id"), o.get("evalue")) for c in nb.cells

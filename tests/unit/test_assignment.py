@@ -63,8 +63,8 @@ def test_the_longest_function_name_wins():
         _function_of("test_unknown_thing", ["pool_backward"])
 
 
-def test_illustrations_are_not_run_by_the_grader(assignment):
-    assert {"figure_zero_padding", "figure_pooling"} <= assignment.illustrations
+def test_cells_tagged_skip_at_grading_are_not_run_by_the_grader(assignment):
+    assert {"figure_zero_padding", "figure_pooling"} <= assignment.skip_at_grading
     assert not any("show_zero_padding(" in source for source in assignment.grader_cells)
 
 

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from coursekit.assignment import Assignment
 from tests.conftest import REPO
 
-sys.path.insert(0, str(REPO / "source" / "cnn_application"))
+sys.path.insert(0, str(REPO / "notebooks" / "cnn_application"))
 import fast_layers as fl  # noqa: E402
 
 

@@ -1,4 +1,4 @@
-"""Smoke and correctness tests for source/cnn_layers/cnn_figures.py."""
+"""Smoke and correctness tests for notebooks/cnn_layers/cnn_figures.py."""
 
 import io
 import sys
@@ -14,7 +14,7 @@ import pytest  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO / "source" / "cnn_layers"))
+sys.path.insert(0, str(REPO / "notebooks" / "cnn_layers"))
 
 import cnn_figures as cf  # noqa: E402
 

@@ -1,4 +1,4 @@
-"""The figures of cnn_application (source/cnn_application/signs_figures.py) draw what they say."""
+"""The figures of cnn_application (notebooks/cnn_application/signs_figures.py) draw what they say."""
 from __future__ import annotations
 
 import io
@@ -15,7 +15,7 @@ from matplotlib.figure import Figure  # noqa: E402
 
 from tests.conftest import REPO  # noqa: E402
 
-sys.path.insert(0, str(REPO / "source" / "cnn_application"))
+sys.path.insert(0, str(REPO / "notebooks" / "cnn_application"))
 import signs_figures as sf  # noqa: E402
 
 COURSE = {"input_shape": (64, 64, 3), "f1": 4, "n_C1": 8, "pool1": 8, "f2": 2, "n_C2": 16, "pool2": 4, "n_classes": 6}
