@@ -23,7 +23,7 @@ from traitlets.config import Config
 from coursekit import datasets
 from coursekit.assignment import Assignment, nbgrader_meta
 from coursekit.cellheaders import expand
-from coursekit.course import ROOT, Paths
+from coursekit.course import ROOT, Paths, load_config
 from coursekit.samples import load_students, write_samples
 
 
@@ -62,7 +62,6 @@ def nbgrader(*args: str) -> None:
 def build_source(paths: Paths) -> bool:
     """The source notebook from its text twin, its modules and the data sets next to it; nothing
     else stays in source/<a>/ (it is generated entirely)."""
-    from coursekit.pipeline import load_config
     config = load_config(paths.root)
     if datasets.missing(config, paths.assignment):
         # releasing and grading do not read the data; only the worked solutions do (build_solutions)
@@ -96,7 +95,6 @@ def source_fingerprint(paths: Paths) -> str:
     (without its hidden tests), its modules and data, and the configuration of ``nbgrader
     generate_solution`` (not the rest of the course's configuration: changing how autograding
     works, or a hidden test, does not retrain the networks)."""
-    from coursekit.pipeline import load_config
     config = load_config(paths.root)
     digest = hashlib.sha256()
     for path in sorted(p for p in paths.source_dir.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
@@ -126,7 +124,6 @@ def _stable(value: object) -> str:
 
 def build_solutions(paths: Paths, force: bool = False) -> bool:
     """Execute the worked solutions, unless they were made from exactly this source."""
-    from coursekit.pipeline import load_config
     target = paths.solutions_dir / paths.release.name
     absent = datasets.missing(load_config(paths.root), paths.assignment)
     if absent and target.exists():

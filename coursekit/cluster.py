@@ -18,7 +18,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from coursekit.pipeline import Pipeline, SubmissionResult, load_config
+from coursekit.course import load_config
+from coursekit.pipeline import Pipeline, SubmissionResult
 
 _pipelines: dict[str, Pipeline] = {}
 NO_COURSE = "cannot see the course directory"

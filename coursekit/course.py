@@ -1,8 +1,10 @@
-"""Where things are in the course repository."""
+"""Where things are in the course repository, and its nbgrader configuration."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+
+from traitlets.config import Config, PyFileConfigLoader
 
 
 def course_root(start: Path | None = None) -> Path:
@@ -14,6 +16,13 @@ def course_root(start: Path | None = None) -> Path:
 
 
 ROOT = course_root()
+
+
+def load_config(root: Path = ROOT) -> Config:
+    """The course's nbgrader configuration (nbgrader_config.py at the root)."""
+    return PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config()
+
+
 GRADING_FILE = "grading.py"         # notebooks/<a>/: references, tolerances, checks of the hidden tests
 SPEC_FILE = "audit_spec.py"         # notebooks/<a>/: the audit's contract (coursekit/audit/spec.py)
 GRADER_ONLY = (SPEC_FILE, GRADING_FILE)   # in notebooks/<a>/: for the grader, never copied to source/

@@ -24,8 +24,8 @@ from rich.table import Table
 
 from coursekit import scores
 from coursekit.assignment import Assignment
-from coursekit.course import ROOT, Paths
-from coursekit.pipeline import Pipeline, SubmissionResult, is_graded, load_config
+from coursekit.course import ROOT, Paths, load_config
+from coursekit.pipeline import Pipeline, SubmissionResult, is_graded
 from coursekit.writer import GradebookWriter
 
 _pipeline: Pipeline | None = None

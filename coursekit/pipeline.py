@@ -24,20 +24,15 @@ from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.converters import Autograde
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import AssignLatePenalties, SaveAutoGrades
-from traitlets.config import Config, PyFileConfigLoader
+from traitlets.config import Config
 
 from coursekit.assignment import DATA_FOLDER
-from coursekit.course import ROOT
+from coursekit.course import load_config  # noqa: F401  (where the workers' callers found it)
 from coursekit.files import kept_files
 from coursekit.preprocessors import RecordFlags, SandboxedExecute
 from coursekit.timestamps import submission_time
 
 WRITERS = (SaveAutoGrades, AssignLatePenalties, RecordFlags)   # these touch the gradebook
-
-
-def load_config(root: Path = ROOT) -> Config:
-    """The course's nbgrader configuration (nbgrader_config.py at the root)."""
-    return PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config()
 
 
 @dataclass

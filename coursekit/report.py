@@ -23,8 +23,7 @@ import nbformat  # noqa: E402
 
 from coursekit import scores, similarity  # noqa: E402
 from coursekit.assignment import Assignment, nbgrader_meta  # noqa: E402
-from coursekit.course import ROOT, Paths  # noqa: E402
-from coursekit.pipeline import load_config  # noqa: E402
+from coursekit.course import ROOT, Paths, load_config  # noqa: E402
 
 
 @dataclass

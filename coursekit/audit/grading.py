@@ -23,9 +23,9 @@ import nbformat
 
 from coursekit.assignment import Assignment
 from coursekit.audit.mutate import Mutant
-from coursekit.course import Paths
+from coursekit.course import Paths, load_config
 from coursekit.grade import run_local
-from coursekit.pipeline import Pipeline, SubmissionResult, load_config
+from coursekit.pipeline import Pipeline, SubmissionResult
 from coursekit.runner import NotebookGrader
 from coursekit.samples import make_submission
 
