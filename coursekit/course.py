@@ -1,9 +1,12 @@
-"""Where things are in the course repository, and its nbgrader configuration."""
+"""Where things are in the course repository (nbgrader's folders as its CourseDirectory says),
+and its nbgrader configuration."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
+from nbgrader.coursedir import CourseDirectory
 from traitlets.config import Config, PyFileConfigLoader
 
 
@@ -56,9 +59,25 @@ class Paths:
         own = [p for p in self.notebook_dir.glob("*.py") if p != self.text and p.name not in GRADER_ONLY]
         return sorted([*(self.root / "notebooks" / "shared").glob("*.py"), *own], key=lambda p: p.name)
 
+    @cached_property
+    def _coursedir(self) -> CourseDirectory:
+        return CourseDirectory(config=load_config(self.root), root=str(self.root))
+
+    def folder(self, step: str, student: str = ".") -> Path:
+        """nbgrader's folder of ``step`` ("source", "release", "submitted", "autograded",
+        "feedback") for this assignment and ``student``, as the course's CourseDirectory says
+        (``"*"`` for every student: a glob pattern)."""
+        coursedir = self._coursedir
+        return Path(coursedir.format_path(getattr(coursedir, f"{step}_directory"), student, self.assignment))
+
+    def class_folder(self, step: str) -> Path:
+        """The folder holding every student's folder of ``step`` (``submitted/``, ``autograded/``)."""
+        coursedir = self._coursedir
+        return Path(coursedir.format_path(getattr(coursedir, f"{step}_directory"), ".", ".")).resolve()
+
     @property
     def source_dir(self) -> Path:
-        return self.root / "source" / self.assignment
+        return self.folder("source")
 
     @property
     def source(self) -> Path:
@@ -66,7 +85,7 @@ class Paths:
 
     @property
     def release_dir(self) -> Path:
-        return self.root / "release" / self.assignment
+        return self.folder("release")
 
     @property
     def release(self) -> Path:
@@ -82,7 +101,7 @@ class Paths:
         return self.root / "samples" / f"{self.assignment}.py"
 
     def submitted(self, student: str) -> Path:
-        return self.root / "submitted" / student / self.assignment / f"{self.assignment}.ipynb"
+        return self.folder("submitted", student) / f"{self.assignment}.ipynb"
 
 
 def assignments(root: Path = ROOT) -> list[str]:

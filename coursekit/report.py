@@ -36,7 +36,7 @@ class Graded:
 
 
 def read_autograded(assignment: Assignment, root: Path = ROOT) -> list[Graded]:
-    folder = root / "autograded"
+    folder = Paths(assignment.name, root).class_folder("autograded")
     out = []
     for path in sorted(folder.glob(f"*/{assignment.name}/{assignment.notebook}.ipynb")):
         nb = nbformat.read(path, as_version=4)
@@ -87,7 +87,7 @@ def _marked(code: str, slices: list[tuple[int, int]]) -> str:
 
 def similarity_section(assignment: Assignment, root: Path = ROOT, shown: int = 3) -> str:
     """The most similar pairs of answers, with the matching passages side by side."""
-    codes = similarity.read_class(root / "submitted", assignment)
+    codes = similarity.read_class(Paths(assignment.name, root).class_folder("submitted"), assignment)
     if len(codes) < 3:
         return "<h2>Similar answers</h2><p>Too few submissions to compare.</p>"
     pairs = similarity.similar_pairs(codes, similarity.scaffolding_of(Paths(assignment.name, root).release,
