@@ -129,8 +129,10 @@ def test(args: list[str]) -> int:
         args = ["-m", FAST, *[a for a in args if a != "--fast"]]
     else:
         provision()
-        if not any(a == "-n" or a.startswith("--numprocesses") or a == "no:xdist" for a in args):
-            args = ["-n", "2", "--dist", "loadfile", *args]    # both cores; a file's tests in one process
+    if not any(a == "-n" or a.startswith("--numprocesses") or a == "no:xdist" for a in args):
+        # both cores; each file's tests in one process (files sharing fixtures together, the
+        # heaviest first: tests/conftest.py names the groups and the order)
+        args = ["-n", "2", "--dist", "loadgroup", *args]
     return run("-m", "pytest", *args)
 
 

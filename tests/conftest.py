@@ -37,11 +37,41 @@ def missing(what: str, bring: str) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     """Refuse to test another checkout's kit: subprocesses (nbgrader, dask) import the installed one."""
+    config.pluginmanager.register(HeaviestFirst(), "coursekit-heaviest-first")
     found = subprocess.run([sys.executable, "-c", "import coursekit; print(coursekit.__file__)"],
                            cwd="/", capture_output=True, text=True).stdout.strip()
     if not found or Path(found).resolve().parent != REPO / "coursekit":
         pytest.exit(f"{sys.executable} imports coursekit from {found or 'nowhere'}, not from {REPO}: "
                     f"run `python3 tasks.py test`, or `pip install -e {REPO}` into this environment", 4)
+
+
+# Files by the seconds their tests took (`--durations=0`, summed per file, 2026-12-01, a loaded
+# machine), heaviest first; the others follow in their usual order. Under `--dist loadgroup`
+# (tasks.py) xdist hands groups to its workers in this order, so the long ones start first and
+# the short ones fill the tail. Only the order depends on it: a wrong guess costs time, no result.
+HEAVIEST_FIRST = [
+    "tests/attacks/test_attacks.py",            # 725 s: the attack class, then its feedback
+    "tests/integration/test_scale_out.py",      # 470 s (with test_samples: one group, below)
+    "tests/integration/test_samples.py",        # 310 s
+    "tests/mutation/test_mutants.py",           # 260 s
+    "tests/integration/test_structure_fuzz.py",  # 215 s
+    "tests/integration/test_audit.py",          # 210 s
+    "tests/integration/test_submission_time.py",  # 190 s
+    "tests/attacks/test_isolation.py",          # 185 s
+    "tests/integration/test_readme.py",         # 165 s
+    "tests/browser/test_exchange.py",           # 150 s
+    "tests/integration/test_build.py",          # 145 s
+    "tests/browser/test_browser.py",            # 145 s
+    "tests/attacks/test_notebook_attacks.py",   # 130 s
+    "tests/integration/test_application.py",    # 110 s
+    "tests/integration/test_lms_export.py",     # 100 s
+    "tests/integration/test_environment.py",    # 85 s
+    "tests/unit/test_lint.py",                  # 65 s with a cold mypy cache (a fresh clone)
+]
+# Files that share session fixtures run in one xdist worker (one group); every other file is a
+# group of its own, as under `--dist loadfile`.
+SHARED_GROUPS = {"tests/integration/test_samples.py": "sample-class",
+                 "tests/integration/test_scale_out.py": "sample-class"}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -50,6 +80,20 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.browser)
         if "postgres_server" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.postgres)
+
+
+class HeaviestFirst:
+    """Puts the heavy files first and names each test's xdist group. Runs after the other plugins
+    have selected and ordered the tests (pytest's fixture ordering could move files otherwise),
+    and before pytest-xdist reads the groups."""
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        rank = {path: i for i, path in enumerate(HEAVIEST_FIRST)}
+        items.sort(key=lambda item: rank.get(item.nodeid.split("::")[0], len(rank)))   # stable
+        for item in items:
+            path = item.nodeid.split("::")[0]
+            item.add_marker(pytest.mark.xdist_group(SHARED_GROUPS.get(path, path)))
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
@@ -114,6 +158,18 @@ def released_course(tmp_path_factory) -> Path:
     (course / "submitted").mkdir(exist_ok=True)
     for name in sorted(p.name for p in (course / "source").iterdir() if (p / f"{p.name}.ipynb").exists()):
         run(course, "nbgrader", "generate_assignment", name, "--force", "--log-level=WARN")
+    return course
+
+
+@pytest.fixture(scope="session")
+def sample_class_graded(released_course: Path, tmp_path_factory) -> Path:
+    """The released course with the sample class (``submitted/``) graded once by ``python -m
+    coursekit grade cnn_layers --workers 2``: test_samples.py checks its scores, test_scale_out.py
+    compares the other ways of grading with them (SHARED_GROUPS keeps both in one process)."""
+    course = tmp_path_factory.mktemp("coursekit") / "course"
+    shutil.copytree(released_course, course)
+    shutil.copytree(REPO / "submitted", course / "submitted", dirs_exist_ok=True)
+    run(course, "coursekit", "grade", "cnn_layers", "--workers", "2")
     return course
 
 
