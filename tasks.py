@@ -131,8 +131,8 @@ def test(args: list[str]) -> int:
         provision()
     if not any(a == "-n" or a.startswith("--numprocesses") or a == "no:xdist" for a in args):
         # both cores; each file's tests in one process (files sharing fixtures together, the
-        # heaviest first: tests/conftest.py names the groups and the order)
-        args = ["-n", "2", "--dist", "loadgroup", *args]
+        # heaviest first: tests/conftest.py says which and in what order)
+        args = ["-n", "2", "--dist", "loadfile", *args]
     return run("-m", "pytest", *args)
 
 

@@ -46,8 +46,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 # Files by the seconds their tests took (`--durations=0`, summed per file, 2026-12-01, a loaded
-# machine), heaviest first; the others follow in their usual order. Under `--dist loadgroup`
-# (tasks.py) xdist hands groups to its workers in this order, so the long ones start first and
+# machine), heaviest first; the others follow in their usual order. Under `--dist loadfile`
+# (tasks.py) xdist hands files to its workers in this order, so the long ones start first and
 # the short ones fill the tail. Only the order depends on it: a wrong guess costs time, no result.
 HEAVIEST_FIRST = [
     "tests/attacks/test_attacks.py",            # 725 s: the attack class, then its feedback
@@ -68,8 +68,8 @@ HEAVIEST_FIRST = [
     "tests/integration/test_environment.py",    # 85 s
     "tests/unit/test_lint.py",                  # 65 s with a cold mypy cache (a fresh clone)
 ]
-# Files that share session fixtures run in one xdist worker (one group); every other file is a
-# group of its own, as under `--dist loadfile`.
+# Files that share session fixtures run in one xdist worker (one unit of work, see
+# pytest_xdist_make_scheduler); every other file is a unit of its own.
 SHARED_GROUPS = {"tests/integration/test_samples.py": "sample-class",
                  "tests/integration/test_scale_out.py": "sample-class"}
 
@@ -82,27 +82,30 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.postgres)
 
 
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    """``--dist loadfile`` (tasks.py), with the files of SHARED_GROUPS as one unit. (Not
+    ``--dist loadgroup``: with pytest 9.2 it silently stops grouping, pytest-xdist issue #1386.)"""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class SharedFiles(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = super()._split_scope(nodeid)
+            return SHARED_GROUPS.get(path, path)
+
+    return SharedFiles(config, log)
+
+
 class HeaviestFirst:
-    """Puts the heavy files first and names each test's xdist group. Runs after the other plugins
-    have selected and ordered the tests (pytest's fixture ordering could move files otherwise),
-    and before pytest-xdist reads the groups."""
+    """Puts the heavy files first, after the other plugins have selected and ordered the tests
+    (pytest's fixture ordering could move them otherwise); the workers' order is the schedule's."""
 
     @pytest.hookimpl(trylast=True)
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
         rank = {path: i for i, path in enumerate(HEAVIEST_FIRST)}
         items.sort(key=lambda item: rank.get(item.nodeid.split("::")[0], len(rank)))   # stable
-        for item in items:
-            path = item.nodeid.split("::")[0]
-            item.add_marker(pytest.mark.xdist_group(SHARED_GROUPS.get(path, path)))
-
-
-def pytest_runtest_setup(item: pytest.Item) -> None:
-    """Skip (or fail, in CI) a test whose marker names a piece this machine lacks, before any of
-    its fixtures (a module's server) is set up."""
-    if item.get_closest_marker("root") and os.geteuid() != 0:
-        missing("root (namespaces, cgroups, a second user)", "run the tests as root")
-    if item.get_closest_marker("browser") and not Path(CHROMIUM).exists():
-        missing(f"Debian's chromium ({CHROMIUM})", f"{BRING}; or: apt-get install chromium")
 
 
 def fill_data_or_skip(assignment: str) -> None:
