@@ -129,8 +129,11 @@ def test(args: list[str]) -> int:
         args = ["-m", FAST, *[a for a in args if a != "--fast"]]
     else:
         provision()
-        if not any(a == "-n" or a.startswith("--numprocesses") or a == "no:xdist" for a in args):
-            args = ["-n", "2", "--dist", "loadfile", *args]    # both cores; a file's tests in one process
+    if not any(a == "-n" or a.startswith("--numprocesses") or a == "no:xdist" for a in args):
+        # both cores; each file's tests in one process (files sharing fixtures together), the
+        # files in collection order, which tests/conftest.py makes heaviest first (xdist would
+        # otherwise start with the files that have the most tests)
+        args = ["-n", "2", "--dist", "loadfile", "--no-loadscope-reorder", *args]
     return run("-m", "pytest", *args)
 
 

@@ -38,11 +38,41 @@ def missing(what: str, bring: str) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     """Refuse to test another checkout's kit: subprocesses (nbgrader, dask) import the installed one."""
+    config.pluginmanager.register(HeaviestFirst(), "coursekit-heaviest-first")
     found = subprocess.run([sys.executable, "-c", "import coursekit; print(coursekit.__file__)"],
                            cwd="/", capture_output=True, text=True).stdout.strip()
     if not found or Path(found).resolve().parent != REPO / "coursekit":
         pytest.exit(f"{sys.executable} imports coursekit from {found or 'nowhere'}, not from {REPO}: "
                     f"run `python3 tasks.py test`, or `pip install -e {REPO}` into this environment", 4)
+
+
+# Files by the seconds their tests took (`--durations=0`, summed per file, 2026-12-01, a loaded
+# machine), heaviest first; the others follow in their usual order. Under `--dist loadfile`
+# (tasks.py) xdist hands files to its workers in this order, so the long ones start first and
+# the short ones fill the tail. Only the order depends on it: a wrong guess costs time, no result.
+HEAVIEST_FIRST = [
+    "tests/attacks/test_attacks.py",            # 725 s: the attack class, then its feedback
+    "tests/integration/test_scale_out.py",      # 470 s (with test_samples: one group, below)
+    "tests/integration/test_samples.py",        # 310 s
+    "tests/mutation/test_mutants.py",           # 260 s
+    "tests/integration/test_structure_fuzz.py",  # 215 s
+    "tests/integration/test_audit.py",          # 210 s
+    "tests/integration/test_submission_time.py",  # 190 s
+    "tests/attacks/test_isolation.py",          # 185 s
+    "tests/integration/test_readme.py",         # 165 s
+    "tests/browser/test_exchange.py",           # 150 s
+    "tests/integration/test_build.py",          # 145 s
+    "tests/browser/test_browser.py",            # 145 s
+    "tests/attacks/test_notebook_attacks.py",   # 130 s
+    "tests/integration/test_application.py",    # 110 s
+    "tests/integration/test_lms_export.py",     # 100 s
+    "tests/integration/test_environment.py",    # 85 s
+    "tests/unit/test_lint.py",                  # 65 s with a cold mypy cache (a fresh clone)
+]
+# Files that share session fixtures run in one xdist worker (one unit of work, see
+# pytest_xdist_make_scheduler); every other file is a unit of its own.
+SHARED_GROUPS = {"tests/integration/test_samples.py": "sample-class",
+                 "tests/integration/test_scale_out.py": "sample-class"}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -53,13 +83,30 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.postgres)
 
 
-def pytest_runtest_setup(item: pytest.Item) -> None:
-    """Skip (or fail, in CI) a test whose marker names a piece this machine lacks, before any of
-    its fixtures (a module's server) is set up."""
-    if item.get_closest_marker("root") and os.geteuid() != 0:
-        missing("root (namespaces, cgroups, a second user)", "run the tests as root")
-    if item.get_closest_marker("browser") and not Path(CHROMIUM).exists():
-        missing(f"Debian's chromium ({CHROMIUM})", f"{BRING}; or: apt-get install chromium")
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    """``--dist loadfile`` (tasks.py), with the files of SHARED_GROUPS as one unit. (Not
+    ``--dist loadgroup``: with pytest 9.2 it silently stops grouping, pytest-xdist issue #1386.)"""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class SharedFiles(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = super()._split_scope(nodeid)
+            return SHARED_GROUPS.get(path, path)
+
+    return SharedFiles(config, log)
+
+
+class HeaviestFirst:
+    """Puts the heavy files first, after the other plugins have selected and ordered the tests
+    (pytest's fixture ordering could move them otherwise); the workers' order is the schedule's."""
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        rank = {path: i for i, path in enumerate(HEAVIEST_FIRST)}
+        items.sort(key=lambda item: rank.get(item.nodeid.split("::")[0], len(rank)))   # stable
 
 
 def fill_data_or_skip(assignment: str) -> None:
@@ -132,6 +179,18 @@ def released_course(tmp_path_factory) -> Path:
     (course / "submitted").mkdir(exist_ok=True)
     for name in sorted(p.name for p in (course / "source").iterdir() if (p / f"{p.name}.ipynb").exists()):
         run(course, "nbgrader", "generate_assignment", name, "--force", "--log-level=WARN")
+    return course
+
+
+@pytest.fixture(scope="session")
+def sample_class_graded(released_course: Path, tmp_path_factory) -> Path:
+    """The released course with the sample class (``submitted/``) graded once by ``python -m
+    coursekit grade cnn_layers --workers 2``: test_samples.py checks its scores, test_scale_out.py
+    compares the other ways of grading with them (SHARED_GROUPS keeps both in one process)."""
+    course = tmp_path_factory.mktemp("coursekit") / "course"
+    shutil.copytree(released_course, course)
+    shutil.copytree(REPO / "submitted", course / "submitted", dirs_exist_ok=True)
+    run(course, "coursekit", "grade", "cnn_layers", "--workers", "2")
     return course
 
 

@@ -108,14 +108,28 @@ def files_owned_by_sandboxes(*folders: Path) -> list[str]:
     return found
 
 
-def autograde_with_peak(course: Path, timeout: float) -> tuple[subprocess.CompletedProcess, int]:
-    """Stock ``nbgrader autograde`` in the course, and the grading process's peak memory in MB."""
+def start_autograde_with_peak(course: Path) -> subprocess.Popen:
+    """Start stock ``nbgrader autograde`` in the course (its output goes to files in the course's
+    folder, so a long run never blocks on a full pipe)."""
     env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
     env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
-    result = subprocess.run([sys.executable, "-c", PEAK, "autograde", "cnn_layers", "--log-level=WARN"],
-                            cwd=course, env=env, capture_output=True, text=True, timeout=timeout)
-    assert result.returncode == 0, result.stderr[-4000:]
-    return result, int((course / "peak_rss_kb").read_text()) // 1024
+    with open(course.parent / "autograde.out", "w") as out, open(course.parent / "autograde.err", "w") as err:
+        return subprocess.Popen([sys.executable, "-c", PEAK, "autograde", "cnn_layers", "--log-level=WARN"],
+                                cwd=course, env=env, stdout=out, stderr=err, text=True)
+
+
+def finish_autograde_with_peak(course: Path, process: subprocess.Popen, timeout: float) -> tuple[str, int]:
+    """Wait for ``process`` (from start_autograde_with_peak); its stderr, and the grading process's
+    peak memory in MB."""
+    try:
+        process.wait(timeout=timeout)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    stderr = (course.parent / "autograde.err").read_text()
+    assert process.returncode == 0, stderr[-4000:]
+    return stderr, int((course / "peak_rss_kb").read_text()) // 1024
 
 
 def graded_meta(course: Path, student: str) -> dict | None:
@@ -124,8 +138,9 @@ def graded_meta(course: Path, student: str) -> dict | None:
 
 
 @pytest.fixture(scope="module")
-def clocked(released_course, tmp_path_factory):
-    """A small class under a 20 s notebook deadline: notebooks that would run far longer."""
+def clock_class(released_course, tmp_path_factory):
+    """A small class under a 20 s notebook deadline, notebooks that would run far longer: its
+    grading is started here and runs (mostly asleep) while the attack class is graded."""
     if os.geteuid() != 0:
         pytest.fail("the attack suite needs the grader's full isolation: run it as root (CI does)")
     course = tmp_path_factory.mktemp("clock") / "course"
@@ -141,7 +156,18 @@ def clocked(released_course, tmp_path_factory):
         nb.cells += [nbformat.v4.new_code_cell(cell) for cell in cells]
         nbformat.write(nb, path)
     started = time.monotonic()
-    _, peak = autograde_with_peak(course, timeout=900)
+    process = start_autograde_with_peak(course)
+    yield course, assignment, process, started
+    if process.poll() is None:        # nothing waited for it (a test selection without its tests)
+        process.kill()
+        process.wait()
+
+
+@pytest.fixture(scope="module")
+def clocked(clock_class):
+    """The clock class's grading, waited for."""
+    course, assignment, process, started = clock_class
+    _, peak = finish_autograde_with_peak(course, process, timeout=900)
     rows = {row.student: [row.scores[f] for f in assignment.functions]
             for row in table(f"sqlite:///{course / 'gradebook.db'}", assignment)}
     return {"rows": rows, "meta": {s: graded_meta(course, s) for s in CLOCK_CLASS}, "peak_mb": peak,
@@ -149,7 +175,7 @@ def clocked(released_course, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def attacked(released_course, tmp_path_factory, clocked):
+def attacked(released_course, tmp_path_factory, clock_class):
     if os.geteuid() != 0:
         pytest.fail("the attack suite needs the grader's full isolation: run it as root (CI does)")
     course = tmp_path_factory.mktemp("attacks") / "course"
@@ -182,15 +208,16 @@ def attacked(released_course, tmp_path_factory, clocked):
     before = course_files(course)
     tmp_before = set(os.listdir("/tmp"))
     started = time.monotonic()
-    result, peak = autograde_with_peak(course, timeout=3600)
+    log, peak = finish_autograde_with_peak(course, start_autograde_with_peak(course), timeout=3600)
     seconds = time.monotonic() - started
     rows = {row.student: [row.scores[f] for f in assignment.functions]
             for row in table(f"sqlite:///{course / 'gradebook.db'}", assignment)}
     meta = {student: graded_meta(course, student) for student in submissions}
+    clock_class[2].wait(timeout=900)         # both classes at rest before anything is looked for
     deadline = time.monotonic() + 10
     while sandbox_processes() and time.monotonic() < deadline:
         time.sleep(0.2)
-    return {"course": course, "rows": rows, "meta": meta, "before": before, "log": result.stderr,
+    return {"course": course, "rows": rows, "meta": meta, "before": before, "log": log,
             "tmp_before": tmp_before, "seconds": seconds, "peak_mb": peak, "functions": assignment.functions}
 
 

@@ -49,16 +49,14 @@ def gradebook_cells(course) -> dict:
 
 
 @pytest.fixture(scope="module")
-def graded_both_ways(released_course, tmp_path_factory):
-    courses = {}
-    for way, command in (("coursekit", ["coursekit", "grade", "cnn_layers", "--workers", "2"]),
-                         ("nbgrader", ["nbgrader", "autograde", "cnn_layers", "--log-level=WARN"])):
-        course = tmp_path_factory.mktemp(way) / "course"
-        shutil.copytree(released_course, course)
-        shutil.copytree(REPO / "submitted", course / "submitted", dirs_exist_ok=True)
-        run(course, *command)
-        courses[way] = course
-    return courses
+def graded_both_ways(released_course, sample_class_graded, tmp_path_factory):
+    """The sample class graded by `coursekit grade --workers 2` (the session's, see conftest.py)
+    and by stock `nbgrader autograde`."""
+    course = tmp_path_factory.mktemp("nbgrader") / "course"
+    shutil.copytree(released_course, course)
+    shutil.copytree(REPO / "submitted", course / "submitted", dirs_exist_ok=True)
+    run(course, "nbgrader", "autograde", "cnn_layers", "--log-level=WARN")
+    return {"coursekit": sample_class_graded, "nbgrader": course}
 
 
 @pytest.mark.slow
