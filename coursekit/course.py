@@ -61,7 +61,8 @@ class Paths:
 
     @cached_property
     def _coursedir(self) -> CourseDirectory:
-        return CourseDirectory(config=load_config(self.root), root=str(self.root))
+        config = load_config(self.root) if (self.root / "nbgrader_config.py").exists() else Config()
+        return CourseDirectory(config=config, root=str(self.root))   # nbgrader's defaults without one
 
     def folder(self, step: str, student: str = ".") -> Path:
         """nbgrader's folder of ``step`` ("source", "release", "submitted", "autograded",
