@@ -9,7 +9,8 @@ Stock commands (`nbgrader generate_assignment / autograde / generate_feedback / 
 """
 import os
 
-from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
+from nbconvert.preprocessors import (
+    ClearMetadataPreprocessor, CoalesceStreamsPreprocessor, CSSHTMLHeaderPreprocessor)
 from nbgrader.preprocessors import (
     AssignLatePenalties, ClearHiddenTests, ClearMarkScheme, ClearOutput,
     Execute, GetGrades, IgnorePattern, IncludeHeaderFooter, LimitOutput, LockCells,
@@ -57,8 +58,11 @@ c.ClearSolutions.code_stub = {
               "### END CODE HERE ###"}
 
 # --- the worked solutions: solutions kept, hidden tests removed, executed with figures --------
+# CoalesceStreamsPreprocessor: the kernel flushes printed text on a timer, so under load one print
+# can arrive as two outputs; merged, a rebuild is byte-identical however busy the machine.
 c.GenerateSolution.preprocessors = [
-    IncludeHeaderFooter, LockCells, ClearOutput, ClearMarkScheme, ClearHiddenTests, Execute]
+    IncludeHeaderFooter, LockCells, ClearOutput, ClearMarkScheme, ClearHiddenTests, Execute,
+    CoalesceStreamsPreprocessor]
 c.Execute.timeout = 900          # per cell, for generate_solution (the instructor's own code: the worked solutions train a network)
 c.Execute.record_timing = False   # no run times in the committed solutions: rebuilds are byte-identical
 

@@ -87,6 +87,23 @@ def test_regenerating_the_worked_solutions_reproduces_them_byte_for_byte(tmp_pat
             built.get(f"{name}.ipynb", b""), committed.get(f"{name}.ipynb", b""))
 
 
+@pytest.mark.slow
+def test_worked_solutions_keep_what_a_cell_prints_in_one_output_however_the_kernel_flushed_it():
+    """The kernel sends printed text on a timer (every 0.2 s): a cell that prints, computes
+    and prints again arrives as two outputs, or one, depending on the machine's load."""
+    from nbgrader.preprocessors import Execute
+    from coursekit.course import load_config
+    config = load_config(REPO)
+    chain = list(config.GenerateSolution.preprocessors)
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        "import time\nprint('before')\ntime.sleep(0.5)\nprint('after')")])
+    nb.metadata.kernelspec = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    resources: dict = {"metadata": {"path": str(REPO)}}
+    for step in chain[chain.index(Execute):]:
+        nb, resources = step(config=config).preprocess(nb, resources)
+    assert [(o.output_type, o.text) for o in nb.cells[0].outputs] == [("stream", "before\nafter\n")]
+
+
 def _first_difference(built: bytes, committed: bytes) -> str:
     """The first cell that differs, both ways (the test is flaky under load: this says where)."""
     try:
