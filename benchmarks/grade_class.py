@@ -136,6 +136,7 @@ def main() -> None:
     lines = out.splitlines()
     worker = next((line for line in lines if line.startswith("worker time")), "")
     print("  " + worker)
+    print("  " + next((line for line in lines if line.startswith("worker start-up")), "(no worker start-up reported)"))
     print("  " + next((line.strip() for line in lines if line.strip().startswith("per stage")), ""))
     at_limit = floor(assignment)
     print(f"floor (the tests calling the reference answers in-process): {at_limit:.3f} s per submission")

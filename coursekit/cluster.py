@@ -36,6 +36,7 @@ def grade_on_worker(root: str, assignment: str, student: str, notebooks: list[st
     if root not in _pipelines:
         os.chdir(root)
         _pipelines[root] = Pipeline(load_config(Path(root)))
+        _pipelines[root].start()
     try:
         return _pipelines[root].grade(assignment, student, notebooks)
     except Exception:

@@ -40,6 +40,7 @@ def _init_worker(root: str, db_url: str | None) -> None:
     global _pipeline
     os.chdir(root)
     _pipeline = Pipeline(load_config(Path(root)), db_url)
+    _pipeline.start()
 
 
 def _work(assignment: str, student: str, notebooks: list[str]) -> SubmissionResult:
@@ -166,6 +167,10 @@ def print_summary(run: ClassRun, console: Console | None = None, root: Path = RO
     if run.graded:
         mean = sum(r.seconds for r in run.graded) / len(run.graded)
         console.print(f"worker time per submission: {mean:.3f} s on average")
+        starts = [r.startup for r in run.graded if r.startup]
+        if starts:
+            console.print(f"worker start-up (the sandbox's zygote, once per worker, before its first "
+                          f"submission): {sum(starts) / len(starts):.2f} s on average, {len(starts)} worker(s)")
         stages: dict[str, float] = {}
         for result in run.graded:
             for notebook in result.notebooks:

@@ -35,17 +35,26 @@ from coursekit.assignment import Assignment
 from coursekit.flags import Flag
 from coursekit.known import KnownNotebook, known_notebook
 from coursekit.runner import GradingConfig, NotebookGrader
-from coursekit.sandbox.jail import DEFAULT_PRELOAD, FULL_ISOLATION, MODES, Limits, Zygote
+from coursekit.sandbox.jail import (
+    DEFAULT_PRELOAD,
+    FULL_ISOLATION,
+    MODES,
+    IsolationUnavailable,
+    Limits,
+    Zygote,
+    choose_isolation,
+)
 
 _zygotes: dict[tuple, Zygote] = {}
 _assignments: dict[tuple, Assignment] = {}
 
 
-def shared_zygote(preload: tuple[str, ...]) -> Zygote:
-    """One zygote per grading process and preload list, started on first use."""
+def shared_zygote(preload: tuple[str, ...], isolation: str = "auto") -> Zygote:
+    """One zygote per grading process and preload list, started on first use (for the paths of
+    ``isolation``; ``Zygote.open`` restarts it if a session needs the other kind)."""
     if preload not in _zygotes:
         zygote = Zygote(preload)
-        zygote.start()
+        zygote.start(isolation)
         atexit.register(zygote.stop)
         _zygotes[preload] = zygote
     return _zygotes[preload]
@@ -110,6 +119,15 @@ class SandboxedExecute(NbGraderPreprocessor):
                              submission_timeout=self.submission_timeout, max_restarts=self.max_restarts,
                              isolation=self.isolation, uid_base=self.uid_base, limits=self.limits(),
                              notebook_text_cap=self.notebook_output_chars, data_dirs=data)
+
+    def start(self) -> None:
+        """Start the zygote now rather than in the first submission (a worker does this once, so
+        its time per submission is what grading one costs); an isolation that cannot be had here
+        is left for ``preprocess`` to report."""
+        try:
+            shared_zygote(tuple(self.preload), choose_isolation(self.isolation))
+        except IsolationUnavailable:
+            pass
 
     def preprocess(self, nb: Any, resources: dict) -> tuple[Any, dict]:
         ids = resources["nbgrader"]

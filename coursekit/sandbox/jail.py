@@ -2,11 +2,13 @@
 
     grader (trusted) ──control socket──> zygote: imports numpy, matplotlib, ... once; never
                                          │       receives test code, solutions or grades
-                                         └─ fork ─> leader (host PID namespace)
-                                                    │  unshare(user?, mount, PID, network, IPC, UTS)
+                                         └─ fork ─> leader (host PID namespace), forked ahead of
+                                                    │  its session: cgroup, unshare(user?, mount,
+                                                    │  PID, network, IPC, UTS), then waits
                                                     └─ fork ─> student process = PID 1 of a new
-                                                               PID namespace, private root,
-                                                               rlimits, no privileges, seccomp
+                                                               PID namespace, in the cgroup; once
+                                                               asked: private root, rlimits, no
+                                                               privileges, seccomp
 
 Isolation modes, strongest first (``MODES``; ``choose_isolation`` picks one):
 
@@ -383,8 +385,9 @@ def _landlock(spec: dict) -> None:
                       read_write=[spec["host_dir"]] + devices)
 
 
-def _student(spec: dict, session_fd: int, spare_fd: int, uid: int) -> None:
-    """Become the sandboxed student process, then serve the grader's requests."""
+def _student(spec: dict, session_fd: int, spare_fd: int, uid: int, rules: object | None) -> None:
+    """Become the sandboxed student process, then serve the grader's requests (``rules``: the
+    seccomp filter, built in advance; loaded last)."""
     mode = spec["isolation"]
     limits = spec["limits"]
     try:
@@ -427,8 +430,8 @@ def _student(spec: dict, session_fd: int, spare_fd: int, uid: int) -> None:
             _landlock(spec)
         spec.clear()                           # host paths of the course's files: not the student's
         forget_bytecode()                      # nor the .pyc compiled from them, keyed by them
-        if mode != "none":
-            syscalls.apply(deny_sockets=mode == "landlock")
+        if rules is not None:
+            rules.load()  # type: ignore[attr-defined]
     except BaseException as exc:   # report, then die: never serve half-isolated
         try:
             import traceback
@@ -444,41 +447,135 @@ def _student(spec: dict, session_fd: int, spare_fd: int, uid: int) -> None:
     os._exit(0)
 
 
-def _leader(spec: dict, session_fd: int, control_fd: int, spare_fd: int) -> None:
-    """Hold one session: start the student process, kill it on request or when we are orphaned."""
+SETUP = ("isolation", "uid_base", "limits")   # what a leader is prepared from (see _leader)
+
+
+def _leader(setup: dict, channel: socket.socket) -> None:
+    """Hold one session. Forked by the zygote ahead of its session (``_Standby``), it prepares
+    what depends only on ``setup`` — the cgroup, the namespaces, the student process forked into
+    them, in its cgroup, with its seccomp filter built — and waits on ``channel``; then the
+    request arrives (the spec and the session's three sockets), the student process sets up
+    the rest and serves, and the leader kills it on request or when we are orphaned."""
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     os.setsid()
-    mode = spec["isolation"]
-    uid = spec["uid_base"] + os.getpid() if os.geteuid() == 0 else 0   # the session's own uid
+    mode = setup["isolation"]
+    uid = setup["uid_base"] + os.getpid() if os.geteuid() == 0 else 0   # the session's own uid
     cgroup = None
+    host_dir = None
     if mode in NAMESPACED:
-        limits = spec["limits"]
+        limits = setup["limits"]
         cgroup = SessionCgroup(f"session-{os.getpid()}", limits["session_memory_mb"], limits["max_processes"])
         if mode == "userns":
-            uid = enter_user_namespace(NAMESPACES, spec["uid_base"] + os.getpid())
+            uid = enter_user_namespace(NAMESPACES, setup["uid_base"] + os.getpid())
         else:
             check(_libc.unshare(NAMESPACES), "unshare")
     else:
         _libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)   # orphans of the session come back to us
-        spec["host_dir"] = tempfile.mkdtemp(prefix="coursekit-")
+        host_dir = tempfile.mkdtemp(prefix="coursekit-")
+    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
     pid = os.fork()
     if pid == 0:
-        os.close(control_fd)
+        channel.close()
+        ours.close()
         if cgroup is not None and cgroup.active:
-            cgroup.join()
-        _student(spec, session_fd, spare_fd, uid)
+            cgroup.join()            # waits out a grace period of the kernel's: done before the request
+        _student_when_asked(theirs, mode, uid)
+    theirs.close()
     reaped = False
     try:
-        os.close(session_fd)
-        os.close(spare_fd)
+        request = _request(channel, waiting=pid)
+        channel.close()
+        if request is None:          # the zygote is gone, sent something else, or the student process died
+            return
+        spec, (session_fd, control_fd, spare_fd) = request
+        if host_dir is not None:
+            spec["host_dir"] = host_dir
+        socket.send_fds(ours, [json.dumps(spec).encode()], [session_fd, spare_fd])
+        for end in (session_fd, spare_fd, ours.detach()):
+            os.close(end)
         os.write(control_fd, json.dumps({"cgroup": bool(cgroup and cgroup.active)}).encode() + b"\n")
         reaped = _hold(pid, mode, control_fd)
     finally:                   # also when the grader is gone before we could tell it anything
         _kill_session(None if reaped else pid, mode)
-        if "host_dir" in spec:
-            shutil.rmtree(spec["host_dir"], ignore_errors=True)
+        if host_dir is not None:
+            shutil.rmtree(host_dir, ignore_errors=True)
         if cgroup is not None:
             cgroup.remove()
+
+
+def _request(channel: socket.socket, count: int = 3, waiting: int | None = None) -> tuple[dict, list[int]] | None:
+    """One session request (a spec and ``count`` sockets) from ``channel``; None at its end, or
+    if the process ``waiting`` for it ends first (then the zygote's hand-over fails, and it forks
+    a new leader for the session instead of giving it to one that cannot serve it)."""
+    if waiting is not None:
+        pidfd = os.pidfd_open(waiting)
+        try:
+            poller = select.poll()
+            poller.register(channel.fileno(), select.POLLIN | select.POLLHUP)
+            poller.register(pidfd, select.POLLIN)
+            if pidfd in dict(poller.poll()):
+                return None
+        finally:
+            os.close(pidfd)
+    try:
+        message, fds, _, _ = socket.recv_fds(channel, 1 << 20, count)
+    except OSError:
+        return None
+    if not message or len(fds) != count:
+        for fd in fds:
+            os.close(fd)
+        return None
+    return json.loads(message), fds
+
+
+def _student_when_asked(channel: socket.socket, mode: str, uid: int) -> None:
+    """The student process before its session: in the session's namespaces and cgroup, with
+    its seccomp filter built; it waits for the spec and its two sockets from the leader."""
+    code = 70
+    try:
+        rules = syscalls.build(deny_sockets=mode == "landlock") if mode != "none" else None
+        request = _request(channel, 2)
+        channel.close()
+        if request is not None:
+            spec, (session_fd, spare_fd) = request
+            _student(spec, session_fd, spare_fd, uid, rules)
+        code = 0
+    finally:
+        os._exit(code)
+
+
+class _Standby:
+    """A leader forked ahead of the session it will hold (see ``_leader``)."""
+
+    def __init__(self, setup: dict, control: socket.socket, inherited: tuple[int, ...] = ()) -> None:
+        """``inherited``: descriptors the zygote holds now that the leader must not keep (a
+        session's sockets, which a crash of its student could then not close)."""
+        self.setup = setup
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        self.pid = os.fork()
+        if self.pid == 0:
+            code = 0
+            try:
+                control.close()
+                ours.close()
+                for fd in inherited:
+                    os.close(fd)
+                _leader(setup, theirs)
+            except BaseException:
+                code = 71
+            os._exit(code)
+        theirs.close()
+        self.channel = ours
+
+    def hand(self, message: bytes, fds: list[int]) -> bool:
+        """Give this leader its session's request; False if it is gone (it is closed either way)."""
+        try:
+            socket.send_fds(self.channel, [message], fds)
+            return True
+        except OSError:
+            return False
+        finally:
+            self.channel.close()
 
 
 def _hold(pid: int, mode: str, control_fd: int) -> bool:
@@ -627,6 +724,7 @@ def zygote_main(control_fd: int, preload: list[str], neutral: bool) -> None:
         layout.rewrite(_LAYOUT)
     control = socket.socket(fileno=control_fd)
     control.send(b"ready")
+    standby: _Standby | None = None
     while True:
         try:
             message, fds, _, _ = socket.recv_fds(control, 1 << 20, 3)
@@ -634,20 +732,28 @@ def zygote_main(control_fd: int, preload: list[str], neutral: bool) -> None:
             return
         if not message:
             return
-        spec = json.loads(message)
-        compile_modules(spec["files"])           # once per module version, kept for later forks
-        pid = os.fork()
-        if pid == 0:
-            code = 0
-            try:
-                control.close()
-                _leader(spec, fds[0], fds[1], fds[2])
-            except BaseException:
-                code = 71
-            os._exit(code)
-        for fd in fds:
-            os.close(fd)
-        control.send(json.dumps({"leader": pid}).encode())
+        setup = _start_session(control, message, fds, standby)
+        del message                              # host paths: not in the next leader's memory
+        standby = _Standby(setup, control)       # the next session's leader, prepared meanwhile
+
+
+def _start_session(control: socket.socket, message: bytes, fds: list[int], standby: _Standby | None) -> dict:
+    """Hand one session request to the standby leader (or to a new one, if the standby was
+    prepared for another setup or is gone) and tell the grader its pid; returns the setup."""
+    spec = json.loads(message)
+    compile_modules(spec["files"])           # once per module version, kept for later forks
+    setup = {key: spec[key] for key in SETUP}
+    del spec                                 # its host paths: not in a leader forked below
+    leader = standby if standby is not None and standby.setup == setup else None
+    if standby is not None and leader is None:
+        standby.channel.close()              # prepared for another setup: it ends
+    if leader is None or not leader.hand(message, fds):
+        leader = _Standby(setup, control, tuple(fds))
+        leader.hand(message, fds)            # if even this fails, the session's sockets close
+    for fd in fds:
+        os.close(fd)
+    control.send(json.dumps({"leader": leader.pid}).encode())
+    return setup
 
 
 if __name__ == "__main__":

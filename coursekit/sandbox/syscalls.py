@@ -34,8 +34,8 @@ def available() -> bool:
     return True
 
 
-def apply(deny_sockets: bool = False) -> None:
-    """Load the filter into this process (and all it will start); cannot be undone.
+def build(deny_sockets: bool = False) -> object:
+    """The filter, ready to ``load`` (built before the session's request, loaded last).
 
     ``deny_sockets`` also refuses new sockets of any kind (the Landlock mode, which has no
     network namespace: UDP and named unix sockets are outside what Landlock controls).
@@ -54,4 +54,9 @@ def apply(deny_sockets: bool = False) -> None:
     rules.add_rule(seccomp.ERRNO(errno.ENOSYS), "clone3")
     if deny_sockets:
         rules.add_rule(seccomp.ERRNO(errno.EACCES), "socket")
-    rules.load()
+    return rules
+
+
+def apply(deny_sockets: bool = False) -> None:
+    """Load the filter into this process (and all it will start); cannot be undone."""
+    build(deny_sockets).load()  # type: ignore[attr-defined]

@@ -4,6 +4,8 @@ did, and a submission whose cells run threads (which a fork does not copy) gets 
 with its cells replayed instead. Scores are the same either way."""
 from __future__ import annotations
 
+import os
+import signal
 import time
 
 import nbformat
@@ -15,8 +17,9 @@ from coursekit.pipeline import load_config
 from coursekit.preprocessors import SandboxedExecute, shared_zygote
 from coursekit.runner import NotebookGrader
 from coursekit.samples import make_submission
+from coursekit.sandbox import jail
 from coursekit.sandbox import session as sandbox_session
-from coursekit.sandbox.jail import DEFAULT_PRELOAD
+from coursekit.sandbox.jail import DEFAULT_PRELOAD, Zygote
 
 pytestmark = pytest.mark.slow
 
@@ -172,7 +175,6 @@ def test_a_fork_storm_at_the_hand_over_costs_seconds_and_leaves_no_process(setti
     """Attack (held): the leader's strip met ~48 processes and still left only the copy (or, if it
     cannot, the hidden lane is a fresh sandbox); the scores are those of a right submission, grading
     takes ~2 s and no process of the sandbox survives it."""
-    from coursekit.sandbox.jail import _descendants
     assignment, release, _ = setting
     nb = make_submission(release, assignment, {})
     nb.cells.append(nbformat.v4.new_code_cell(FORK_STORM))
@@ -180,7 +182,7 @@ def test_a_fork_storm_at_the_hand_over_costs_seconds_and_leaves_no_process(setti
     seen, hand_over = [], sandbox_session.Session.hand_over
 
     def observed(self, timeout=5.0):
-        seen.append(len(_descendants(zygote.process.pid)))     # the storm, as the strip meets it
+        seen.append(len(jail._descendants(zygote.process.pid)))     # the storm, as the strip meets it
         successor = hand_over(self, timeout)
         seen.append(successor is not None)
         return successor
@@ -190,9 +192,17 @@ def test_a_fork_storm_at_the_hand_over_costs_seconds_and_leaves_no_process(setti
     assert report["seconds"] < 30, report
     assert all(passed.values()), [k for k, v in passed.items() if not v]
     deadline = time.monotonic() + 5
-    while _descendants(zygote.process.pid) and time.monotonic() < deadline:
+    while _left_over(zygote.process.pid) and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert not _descendants(zygote.process.pid), "processes of the sandbox outlived grading"
+    assert not _left_over(zygote.process.pid), "processes of the sandbox outlived grading"
+
+
+def _left_over(zygote: int) -> list[int]:
+    """The zygote's living descendants but its standby (one leader prepared for the next
+    session, whose one process waits for its request)."""
+    found = jail._descendants(zygote)
+    standby = len(jail._children(zygote)) == 1 and len(found) == 2
+    return [] if standby else found
 
 
 # Against the hand-over again: the sandbox says "snapshotted" without forking, so one process
@@ -285,10 +295,46 @@ def test_a_sandbox_holds_no_bytecode_or_host_path_of_the_course(setting, monkeyp
     nb = make_submission(release, assignment, {"conv_forward": BORROWED_CONV_FORWARD})
     _, passed, _ = _grade(setting, nb, monkeypatch)
     assert not passed["test_conv_forward_published"], "conv_forward was taken from fast_layers.py"
-    session = Session(zygote, NotebookGrader(assignment, zygote, config)._spec())
+    fresh = Zygote(DEFAULT_PRELOAD)     # its first leader is forked while it reads the request
     try:
-        code = prepare(HOST_PATHS_SEEN)
-        printed = session.run_cell(0, code.code, code.statements, set(), 30).outputs[-1]["stream"]
+        for source in (zygote, fresh):      # a later session's leader was forked before it (a standby)
+            session = Session(source, NotebookGrader(assignment, source, config)._spec())
+            try:
+                code = prepare(HOST_PATHS_SEEN)
+                printed = session.run_cell(0, code.code, code.statements, set(), 30).outputs[-1]["stream"]
+            finally:
+                session.close()
+            assert printed.strip() == "[]", printed
     finally:
-        session.close()
-    assert printed.strip() == "[]", printed
+        fresh.stop()
+
+
+def test_a_standby_leader_whose_student_process_died_is_not_given_the_next_session(setting):
+    """The zygote prepares the next session's leader ahead (a standby). If its waiting student
+    process dies first (without a PID namespace, a process of the grading user's can kill it),
+    the next session gets a new leader and runs: it is not handed to one that cannot serve it."""
+    from coursekit.sandbox.cells import prepare
+    from coursekit.sandbox.session import Session
+    assignment, _, config = setting
+    zygote = Zygote(DEFAULT_PRELOAD)
+    try:
+        spec = NotebookGrader(assignment, zygote, config)._spec()
+        first = Session(zygote, spec)
+        deadline, standby = time.monotonic() + 10, []
+        while not standby and time.monotonic() < deadline:
+            leaders = [p for p in jail._children(zygote.process.pid) if p != first.process.leader_pid]
+            standby = [child for leader in leaders for child in jail._children(leader)]
+            time.sleep(0.01)
+        assert standby, "no standby leader with a waiting student process"
+        time.sleep(0.2)                 # its student process is waiting for the request now
+        os.kill(standby[-1], signal.SIGKILL)
+        first.close()
+        second = Session(zygote, spec)
+        code = prepare("print(6 * 7)")
+        try:
+            printed = second.run_cell(0, code.code, code.statements, set(), 30).outputs[-1]["stream"]
+        finally:
+            second.close()
+        assert printed.strip() == "42"
+    finally:
+        zygote.stop()
