@@ -483,15 +483,18 @@ def _leader(setup: dict, channel: socket.socket) -> None:
     theirs.close()
     reaped = False
     try:
-        request = _request(channel, waiting=pid)
-        channel.close()
-        if request is None:          # the zygote is gone, sent something else, or the student process died
+        request = _request(channel)
+        if request is None:          # the zygote is gone, or sent something else
             return
         spec, (session_fd, control_fd, spare_fd) = request
+        reaped = os.waitpid(pid, os.WNOHANG)[0] == pid
+        if reaped:                   # the student process died waiting: the zygote forks another leader
+            return
         if host_dir is not None:
             spec["host_dir"] = host_dir
         socket.send_fds(ours, [json.dumps(spec).encode()], [session_fd, spare_fd])
-        for end in (session_fd, spare_fd, ours.detach()):
+        channel.send(b"1")           # taken
+        for end in (session_fd, spare_fd, ours.detach(), channel.detach()):
             os.close(end)
         os.write(control_fd, json.dumps({"cgroup": bool(cgroup and cgroup.active)}).encode() + b"\n")
         reaped = _hold(pid, mode, control_fd)
@@ -503,20 +506,8 @@ def _leader(setup: dict, channel: socket.socket) -> None:
             cgroup.remove()
 
 
-def _request(channel: socket.socket, count: int = 3, waiting: int | None = None) -> tuple[dict, list[int]] | None:
-    """One session request (a spec and ``count`` sockets) from ``channel``; None at its end, or
-    if the process ``waiting`` for it ends first (then the zygote's hand-over fails, and it forks
-    a new leader for the session instead of giving it to one that cannot serve it)."""
-    if waiting is not None:
-        pidfd = os.pidfd_open(waiting)
-        try:
-            poller = select.poll()
-            poller.register(channel.fileno(), select.POLLIN | select.POLLHUP)
-            poller.register(pidfd, select.POLLIN)
-            if pidfd in dict(poller.poll()):
-                return None
-        finally:
-            os.close(pidfd)
+def _request(channel: socket.socket, count: int = 3) -> tuple[dict, list[int]] | None:
+    """One session request (a spec and ``count`` sockets) from ``channel``; None at its end."""
     try:
         message, fds, _, _ = socket.recv_fds(channel, 1 << 20, count)
     except OSError:
@@ -567,11 +558,13 @@ class _Standby:
         theirs.close()
         self.channel = ours
 
-    def hand(self, message: bytes, fds: list[int]) -> bool:
-        """Give this leader its session's request; False if it is gone (it is closed either way)."""
+    def hand(self, message: bytes, fds: list[int], timeout: float = 10.0) -> bool:
+        """Give this leader its session's request: True once it took it; False if it is gone or
+        its student process died waiting (the channel is closed either way)."""
         try:
             socket.send_fds(self.channel, [message], fds)
-            return True
+            self.channel.settimeout(timeout)
+            return self.channel.recv(1) == b"1"
         except OSError:
             return False
         finally:

@@ -326,8 +326,9 @@ def test_a_standby_leader_whose_student_process_died_is_not_given_the_next_sessi
             standby = [child for leader in leaders for child in jail._children(leader)]
             time.sleep(0.01)
         assert standby, "no standby leader with a waiting student process"
-        time.sleep(0.2)                 # its student process is waiting for the request now
         os.kill(standby[-1], signal.SIGKILL)
+        while not _dead(standby[-1]) and time.monotonic() < deadline:
+            time.sleep(0.01)
         first.close()
         second = Session(zygote, spec)
         code = prepare("print(6 * 7)")
@@ -338,3 +339,11 @@ def test_a_standby_leader_whose_student_process_died_is_not_given_the_next_sessi
         assert printed.strip() == "42"
     finally:
         zygote.stop()
+
+
+def _dead(pid: int) -> bool:
+    try:
+        stat = open(f"/proc/{pid}/stat").read()
+    except OSError:
+        return True
+    return stat[stat.rindex(")") + 2] in "ZX"
