@@ -66,9 +66,18 @@ class GradedCell:
         return {k: self.metadata["nbgrader"].get(k) for k in (*ROLE_KEYS, "points", "grade_id")}
 
 
+_DEF = re.compile(r"\bdef\s+([A-Za-z_][A-Za-z0-9_]*)\s*\(")
+
+
+def defined_functions(cell: Any) -> frozenset[str]:
+    """The names after ``def`` in a code cell (one pass over its source)."""
+    if cell.get("cell_type") != "code":
+        return frozenset()
+    return frozenset(_DEF.findall(str(cell.get("source", ""))))
+
+
 def defines(cell: Any, function: str | None) -> bool:
-    return (function is not None and cell.get("cell_type") == "code"
-            and re.search(rf"\bdef\s+{re.escape(function)}\s*\(", str(cell.get("source", ""))) is not None)
+    return function is not None and function in defined_functions(cell)
 
 
 def template(source_nb: Any, known: Any) -> list[GradedCell]:
@@ -104,6 +113,12 @@ class _Rebuild:
         self.cells, self.graded = cells, graded
         self.by_id = {g.grade_id: g for g in graded}
         self.flags: set[Flag] = set()
+        self._defined: dict[int, frozenset[str]] = {}    # id(cell) -> its functions, found once
+
+    def _defines(self, cell: Any, function: str | None) -> bool:
+        if id(cell) not in self._defined:
+            self._defined[id(cell)] = defined_functions(cell)
+        return function is not None and function in self._defined[id(cell)]
 
     def run(self) -> list[Any]:
         claims: dict[str, list[int]] = {}          # grade_id -> submitted positions claiming it
@@ -127,7 +142,7 @@ class _Rebuild:
                     self.flags.add(Flag.DUPLICATED_CELLS if graded.answer else Flag.ROLES_REMOVED)
                 seq.append(("plain", self._plain(cell)))
         for grade_id, where in answers.items():
-            if where is None and not any(defines(c, self.by_id[grade_id].function) for c in self.cells):
+            if where is None and not any(self._defines(c, self.by_id[grade_id].function) for c in self.cells):
                 self.flags.add(Flag.ANSWER_MISSING)
                 self._insert(seq, self.by_id[grade_id], ("answer", (self.by_id[grade_id], None)))
         self._place_locked(seq, claims)
@@ -138,12 +153,12 @@ class _Rebuild:
         result: dict[str, int | None] = {}
         answers = [g for g in self.graded if g.answer]
         for g in answers:                           # its grade_id and its function
-            both = [i for i in claims.get(g.grade_id, []) if defines(self.cells[i], g.function)]
+            both = [i for i in claims.get(g.grade_id, []) if self._defines(self.cells[i], g.function)]
             result[g.grade_id] = both[-1] if both else None
             taken |= set(both[-1:])
         for g in answers:                           # the grade_id is gone: the function it defines
             if result[g.grade_id] is None:
-                found = [i for i, c in enumerate(self.cells) if i not in taken and defines(c, g.function)]
+                found = [i for i, c in enumerate(self.cells) if i not in taken and self._defines(c, g.function)]
                 if found:
                     result[g.grade_id] = found[-1]
                     taken.add(found[-1])
@@ -158,7 +173,7 @@ class _Rebuild:
 
     def _defines_answer(self, cell: Any) -> bool:
         """A cell with a graded function in it is the student's, whatever id it claims."""
-        return any(defines(cell, g.function) for g in self.graded if g.answer)
+        return any(self._defines(cell, g.function) for g in self.graded if g.answer)
 
     def _plain(self, cell: Any) -> Any:
         """A student cell: never an nbgrader role."""
@@ -280,7 +295,7 @@ def graded_cells(db_url: str, source: Path, assignment: str, notebook: str) -> l
 
 def rebuild(nb: Any, graded: list[GradedCell]) -> set[Flag]:
     """Rebuild ``nb``'s cells in place; returns the flags of what was repaired."""
-    work = _Rebuild([copy.deepcopy(c) for c in nb.cells], graded)
+    work = _Rebuild(list(nb.cells), graded)      # the cells are this read's own: changed in place
     nb.cells = work.run()
     return work.flags
 

@@ -130,3 +130,18 @@ def test_the_instructor_report_shows_where_the_class_struggles(graded_both_ways)
     rows = (course / "reports" / "cnn_layers_scores.csv").read_text().splitlines()
     assert rows[0].startswith("student,zero_pad,conv_single_step") and len(rows) == 1 + len(EXPECTED)
     assert "ada,2,3,4,5,12,2,2,2,32,42," in rows
+
+
+@pytest.mark.slow
+def test_every_graded_notebook_is_valid_nbformat(sample_class_graded):
+    """The grader builds outputs without checking each against the schema: the notebooks it
+    writes (every kind of output: printed text, results, errors, notes) still validate whole."""
+    import nbformat
+    graded = sorted((sample_class_graded / "autograded").glob("*/cnn_layers/cnn_layers.ipynb"))
+    assert len(graded) == len(EXPECTED)
+    kinds = set()
+    for path in graded:
+        nb = nbformat.read(path, as_version=4)
+        nbformat.validate(nb)
+        kinds |= {o.output_type for c in nb.cells if c.cell_type == "code" for o in c.outputs}
+    assert kinds >= {"stream", "error"}, kinds    # results: tests/unit/test_outputs.py
