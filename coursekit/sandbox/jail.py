@@ -55,6 +55,7 @@ from coursekit.sandbox.rootfs import (
     MS_NOSUID,
     NAMESPACES,
     SYSTEM_DIRS,
+    bytecode_version,
     check,
     compile_modules,
     enter_user_namespace,
@@ -544,6 +545,7 @@ class _Standby:
         """``inherited``: descriptors the zygote holds now that the leader must not keep (a
         session's sockets, which a crash of its student could then not close)."""
         self.setup = setup
+        self.bytecode = bytecode_version()   # what it inherits: this assignment's modules only
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self.pid = os.fork()
         if self.pid == 0:
@@ -739,9 +741,10 @@ def _start_session(control: socket.socket, message: bytes, fds: list[int], stand
     compile_modules(spec["files"])           # once per module version, kept for later forks
     setup = {key: spec[key] for key in SETUP}
     del spec                                 # its host paths: not in a leader forked below
-    leader = standby if standby is not None and standby.setup == setup else None
+    leader = standby if (standby is not None and standby.setup == setup
+                         and standby.bytecode == bytecode_version()) else None
     if standby is not None and leader is None:
-        standby.channel.close()              # prepared for another setup: it ends
+        standby.channel.close()              # prepared for another setup or assignment: it ends
     if leader is None or not leader.hand(message, fds):
         leader = _Standby(setup, control, tuple(fds))
         leader.hand(message, fds)            # if even this fails, the session's sockets close

@@ -181,6 +181,12 @@ def compile_modules(files: list[tuple[str, str]]) -> None:
                           + importlib.util.source_hash(source) + marshal.dumps(code))
 
 
+def bytecode_version() -> int:
+    """Which modules' bytecode this process holds (no path in it): a leader forked with other
+    modules' bytecode than a session's is not given that session (jail._start_session)."""
+    return hash(frozenset(_bytecode))
+
+
 def forget_bytecode() -> None:
     """In the session's process, before the student's code runs: the bytecode and its host
     paths are in the workdir now, and are not the student's to read in memory."""

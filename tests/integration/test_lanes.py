@@ -347,3 +347,37 @@ def _dead(pid: int) -> bool:
     except OSError:
         return True
     return stat[stat.rindex(")") + 2] in "ZX"
+
+
+def _standby_of(zygote: Zygote, busy: set[int]) -> int:
+    """The pid of the zygote's standby leader (the one not holding a session in ``busy``), once
+    its student process is waiting."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        for leader in set(jail._children(zygote.process.pid)) - busy:
+            if jail._children(leader):
+                return leader
+        time.sleep(0.01)
+    raise AssertionError("no standby leader")
+
+
+def test_a_standby_is_given_the_next_session_of_its_assignment_only(setting):
+    """A standby inherits the zygote's memory, with the bytecode of the modules it compiled so
+    far: it serves the next session of the same assignment, never another assignment's."""
+    from coursekit.sandbox.session import Session
+    assignment, _, config = setting
+    other = Assignment.from_source(Paths("cnn_application").source)
+    zygote = Zygote(DEFAULT_PRELOAD)
+    try:
+        first = Session(zygote, NotebookGrader(other, zygote, config)._spec())
+        standby = _standby_of(zygote, {first.process.leader_pid})
+        first.close()
+        second = Session(zygote, NotebookGrader(assignment, zygote, config)._spec())
+        assert second.process.leader_pid != standby, "cnn_application's standby served cnn_layers"
+        standby = _standby_of(zygote, {second.process.leader_pid})
+        second.close()
+        third = Session(zygote, NotebookGrader(assignment, zygote, config)._spec())
+        assert third.process.leader_pid == standby, "the standby was not used"
+        third.close()
+    finally:
+        zygote.stop()
