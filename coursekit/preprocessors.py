@@ -122,12 +122,12 @@ class SandboxedExecute(NbGraderPreprocessor):
 
     def start(self) -> None:
         """Start the zygote now rather than in the first submission (a worker does this once, so
-        its time per submission is what grading one costs); an isolation that cannot be had here
-        is left for ``preprocess`` to report."""
+        its time per submission is what grading one costs); a sandbox that cannot be had here is
+        left for ``preprocess`` to report, notebook by notebook."""
         try:
             shared_zygote(tuple(self.preload), choose_isolation(self.isolation))
-        except IsolationUnavailable:
-            pass
+        except (IsolationUnavailable, RuntimeError, OSError) as problem:   # each notebook will say why
+            self.log.warning("the sandbox could not be started ahead: %s", problem)
 
     def preprocess(self, nb: Any, resources: dict) -> tuple[Any, dict]:
         ids = resources["nbgrader"]
