@@ -63,6 +63,7 @@ c.ClearSolutions.code_stub = {
 c.GenerateSolution.preprocessors = [
     IncludeHeaderFooter, LockCells, ClearOutput, ClearMarkScheme, ClearHiddenTests, Execute,
     CoalesceStreamsPreprocessor]
+c.CoalesceStreamsPreprocessor.enabled = True     # nbconvert's preprocessors are off unless enabled
 c.Execute.timeout = 900          # per cell, for generate_solution (the instructor's own code: the worked solutions train a network)
 c.Execute.record_timing = False   # no run times in the committed solutions: rebuilds are byte-identical
 

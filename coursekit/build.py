@@ -87,7 +87,8 @@ def build_release(paths: Paths) -> None:
 
 
 SOLUTION_CONFIG = ("GenerateSolution", "Execute", "ClearSolutions", "ClearHiddenTests", "ClearMarkScheme",
-                   "IncludeHeaderFooter", "LockCells", "ClearOutput")   # what generate_solution reads
+                   "IncludeHeaderFooter", "LockCells", "ClearOutput",
+                   "CoalesceStreamsPreprocessor")   # what generate_solution reads
 
 
 def source_fingerprint(paths: Paths) -> str:

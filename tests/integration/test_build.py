@@ -99,8 +99,8 @@ def test_worked_solutions_keep_what_a_cell_prints_in_one_output_however_the_kern
         "import time\nprint('before')\ntime.sleep(0.5)\nprint('after')")])
     nb.metadata.kernelspec = {"name": "python3", "display_name": "Python 3", "language": "python"}
     resources: dict = {"metadata": {"path": str(REPO)}}
-    for step in chain[chain.index(Execute):]:
-        nb, resources = step(config=config).preprocess(nb, resources)
+    for step in chain[chain.index(Execute):]:       # called as nbgrader's exporter calls them
+        nb, resources = step(config=config)(nb, resources)
     assert [(o.output_type, o.text) for o in nb.cells[0].outputs] == [("stream", "before\nafter\n")]
 
 
