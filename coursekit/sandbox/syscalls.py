@@ -56,7 +56,3 @@ def build(deny_sockets: bool = False) -> object:
         rules.add_rule(seccomp.ERRNO(errno.EACCES), "socket")
     return rules
 
-
-def apply(deny_sockets: bool = False) -> None:
-    """Load the filter into this process (and all it will start); cannot be undone."""
-    build(deny_sockets).load()  # type: ignore[attr-defined]
