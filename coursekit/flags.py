@@ -48,7 +48,8 @@ DESCRIPTIONS: dict[Flag, str] = {
     Flag.EDITED_LOCKED_CELLS: "read-only cells were edited (they were restored)",
     Flag.DELETED_LOCKED_CELLS: "read-only cells were deleted (they were restored)",
     Flag.KERNEL_CHANGED: "the notebook's kernel was changed",
-    Flag.METADATA_REPAIRED: "invalid nbgrader metadata (or invalid cell ids) was dropped",
+    Flag.METADATA_REPAIRED: "invalid nbgrader metadata, invalid cell ids or the kit's own notebook "
+                            "metadata written by the student was dropped",
     Flag.MOVED_LOCKED_CELLS: "read-only cells were out of their place relative to the answer cells "
                              "(they were put back in place)",
     Flag.DUPLICATED_CELLS: "graded cells were duplicated (copies of read-only cells were dropped, "

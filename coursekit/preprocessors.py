@@ -68,9 +68,12 @@ def load_assignment(path: Path) -> Assignment:
     return _assignments[key]
 
 
+KIT_METADATA = "coursekit"     # the notebook metadata the kit records grading in (flags, mode, times)
+
+
 def add_flags(nb: Any, *flags: str, **details: Any) -> None:
     """Record flags (and details) in the notebook's ``coursekit`` metadata."""
-    meta = nb.metadata.setdefault("coursekit", {})
+    meta = nb.metadata.setdefault(KIT_METADATA, {})
     meta["flags"] = sorted(set(meta.get("flags", [])) | {str(f) for f in flags})
     meta.update(details)
 
@@ -290,6 +293,9 @@ class TolerantNotebookExporter(NotebookExporter):
                 raise ValueError(f"the submitted notebook is larger than {self.max_notebook_mb:g} MiB")
             with open(filename, encoding="utf-8") as file:
                 nb = nbformat.convert(nbformat.reader.read(file), 4)
+            if KIT_METADATA in nb.metadata and self._reading_the_students_file():
+                del nb.metadata[KIT_METADATA]     # the kit's record of grading: never the student's
+                add_flags(nb, Flag.METADATA_REPAIRED)
             self._repair_ids(nb, filename)
             nbformat.validate(nb)
         except Exception as exc:          # not JSON, not a notebook, not valid, or a link
@@ -299,6 +305,11 @@ class TolerantNotebookExporter(NotebookExporter):
                              filename, type(exc).__name__)
         self._repair_metadata(nb, filename)
         return nb
+
+    def _reading_the_students_file(self) -> bool:
+        """Whether this read is of the submitted file, not of nbgrader's second read of what the
+        sanitize steps wrote to autograded/ (``Autograde._sanitizing``; the kit's pipeline reads once)."""
+        return bool(getattr(self.parent, "_sanitizing", True))
 
     def _repair_ids(self, nb: Any, filename: str) -> None:
         """Cell ids nbformat rejects (wrong characters, too long, not strings) are replaced, and

@@ -147,6 +147,16 @@ display(HTML("<script>alert('output')</script><img src=x onerror=alert('out2')>"
 display(Javascript("alert('js output')"))
 '''
 
+PLANTED_FLAG = "<b>forged by the student</b>"
+
+
+def plant_kit_metadata(nb) -> None:
+    """The kit's own notebook metadata written by the student: flags for the report and the
+    gradebook (thousands of them), a forged isolation mode, hash and stage times."""
+    nb.metadata["coursekit"] = {"flags": [PLANTED_FLAG] * 5000, "isolation": "root",
+                                "submitted_sha256": "0" * 64, "phases": {"tests": "not a number"}}
+
+
 NOTEBOOK_ATTACKS: list[Attack] = [
     NotebookAttack("tests_deleted_after_a_figure", "junk", edit=delete_all_tests,
                    flags={"deleted-locked-cells"}),
@@ -169,6 +179,7 @@ NOTEBOOK_ATTACKS: list[Attack] = [
                    expect=[2, 3, 8, 0, 12, 2, 2, 8], flags={"moved-locked-cells"}),
     NotebookAttack("duplicate_cell_ids", "junk", edit=duplicate_cell_ids),
     NotebookAttack("invalid_cell_ids", "junk", edit=invalid_cell_ids, flags={"metadata-repaired"}),
+    NotebookAttack("kit_metadata_planted", "junk", edit=plant_kit_metadata, flags={"metadata-repaired"}),
     NotebookAttack("garbled_timestamp", "junk", files={"timestamp.txt": b"the day before the deadline"}),
     NotebookAttack("forged_early_timestamp", "junk", files={"timestamp.txt": b"2001-01-01 00:00:00.000000 UTC"}),
     NotebookAttack("links_and_a_fifo_beside_the_notebook", "junk", fifos=["pipe"], links={

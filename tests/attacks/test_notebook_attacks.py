@@ -20,8 +20,10 @@ from coursekit.scores import table
 from tests.attacks.test_attacks import FULL
 from tests.attacks.notebook_attacks import (
     NOTEBOOK_ATTACKS,
+    PLANTED_FLAG,
     STUDENT_FILES,
     NotebookAttack,
+    plant_kit_metadata,
 )
 from tests.conftest import run
 
@@ -165,7 +167,7 @@ def test_the_attack_is_graded_fairly_and_flagged(graded, attack):
     assert graded["rows"][attack.name] == expected
     notebook = graded["course"] / "autograded" / attack.name / "cnn_layers" / "cnn_layers.ipynb"
     flags = set(nbformat.read(notebook, as_version=4).metadata["coursekit"]["flags"])
-    assert flags >= attack.flags
+    assert flags >= attack.flags and PLANTED_FLAG not in flags
     with Gradebook(f"sqlite:///{graded['course'] / 'gradebook.db'}") as gb:
         flagged = gb.find_submission_notebook("cnn_layers", "cnn_layers", attack.name).flagged
     assert flagged == bool(flags)
@@ -246,3 +248,18 @@ def test_the_suite_covers_the_five_breakages_of_issue_16():
             "tests_as_solution_cells", "extra_grade_cell"} <= names
     assert all(isinstance(a, NotebookAttack) for a in NOTEBOOK_ATTACKS)
     assert os.sep not in "".join(a.name for a in NOTEBOOK_ATTACKS)
+
+
+def test_the_kits_own_metadata_in_a_submission_is_dropped_when_it_is_read(tmp_path):
+    """Fast check of kit_metadata_planted: what the student wrote under ``coursekit`` never
+    becomes a flag, a mode or a hash of the kit's."""
+    from coursekit.course import load_config
+    from coursekit.preprocessors import TolerantNotebookExporter
+    nb = nbformat.read(Path(__file__).resolve().parents[2] / "release" / "cnn_layers" / "cnn_layers.ipynb",
+                       as_version=4)
+    plant_kit_metadata(nb)
+    nbformat.write(nb, tmp_path / "cnn_layers.ipynb")
+    read = TolerantNotebookExporter(config=load_config()).read_submission(
+        str(tmp_path / "cnn_layers.ipynb"), {"nbgrader": {"assignment": "cnn_layers"}})
+    assert read.metadata["coursekit"] == {"flags": ["metadata-repaired"]}
+    assert PLANTED_FLAG not in json.dumps(read.metadata)
